@@ -1,0 +1,52 @@
+"""The one list of commands the bot answers. The help card, the router and the Teams manifest's
+commandLists are all derived from it, so they cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # canonical, English, what the manifest's command menu shows
+    aliases: tuple[str, ...]  # other words that reach the same handler (French aliases included)
+    description_en: str
+    description_fr: str
+    usage_en: str = ""
+    usage_fr: str = ""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+CUSTOMER = Command(
+    name="customer",
+    aliases=("client", "nouveau-client"),
+    description_en="Create a Bookings customer",
+    description_fr="Créer un client Bookings",
+    usage_en="customer [name] [email] [phone]",
+    usage_fr="client [nom] [e-mail] [téléphone]",
+)
+SHIFT = Command(
+    name="shift",
+    aliases=("poste", "quart"),
+    description_en="Post a Shifts shift for a team member",
+    description_fr="Publier un poste Shifts pour un membre de l'équipe",
+    usage_en='shift [member] [date] [9:00-17:00] ["label"] [colour]',
+    usage_fr='poste [membre] [date] [9:00-17:00] ["libellé"] [couleur]',
+)
+HELP = Command(
+    name="help",
+    aliases=("aide", "?"),
+    description_en="Show what Manager Desk can do",
+    description_fr="Afficher ce que Manager Desk sait faire",
+)
+SIGNOUT = Command(
+    name="signout",
+    aliases=("sign-out", "logout", "deconnexion", "déconnexion"),
+    description_en="Sign out of Manager Desk",
+    description_fr="Se déconnecter de Manager Desk",
+)
+
+ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, HELP, SIGNOUT)
