@@ -1,0 +1,200 @@
+"""A small Microsoft Graph client on one shared aiohttp session, acting with the user's delegated token.
+
+- Path segments are percent-encoded one by one, so an id can never change the path.
+- 429/503/504 are retried honouring Retry-After, within a cap on attempts and on total waiting time
+  (Teams wants an answer to an invoke within 5 s, so waiting longer than the budget is not an option).
+- A POST is retried only when Graph says it did not process it (429, 503).
+- Logs carry the request id and client-request-id, never the token."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from bot.auth.tokens import TokenProvider, UserIdentity
+from bot.graph.errors import GraphError, GraphUnavailable, error_from_response
+
+log = logging.getLogger("managerdesk.graph")
+
+RETRYABLE = frozenset({429, 503, 504})
+RETRYABLE_POST = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    budget_seconds: float = 3.0  # total time we may spend waiting between attempts
+    timeout_seconds: float = 4.0  # per attempt
+    default_backoff: float = 0.5  # when a retryable answer has no Retry-After
+
+
+def encode_segment(segment: str) -> str:
+    """One path segment, fully percent-encoded. '.' and '..' are encoded too: URL normalisation would
+    otherwise read them as 'this folder' and 'the parent folder'."""
+    encoded = quote(segment, safe="")
+    return encoded.replace(".", "%2E") if set(segment) <= {"."} else encoded
+
+
+class GraphClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        tokens: TokenProvider,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._tokens = tokens
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+
+    def url(self, *segments: str, params: dict[str, str] | None = None) -> URL:
+        path = "/".join(encode_segment(s) for s in segments)
+        url = URL(f"{self._base}/{path}", encoded=True)
+        return url.update_query(params) if params else url
+
+    async def get(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        return await self._request("GET", self.url(*segments, params=params), user, tuple(scopes))
+
+    async def get_all(
+        self,
+        user: UserIdentity,
+        scopes: Sequence[str],
+        *segments: str,
+        params: dict[str, str] | None = None,
+        max_pages: int = 50,
+    ) -> list[dict[str, Any]]:
+        """A collection, following @odata.nextLink verbatim."""
+        url: URL | None = self.url(*segments, params=params)
+        items: list[dict[str, Any]] = []
+        for _ in range(max_pages):
+            if url is None:
+                break
+            page = await self._request("GET", url, user, tuple(scopes))
+            items.extend(page.get("value") or [])
+            next_link = page.get("@odata.nextLink")
+            url = URL(next_link, encoded=True) if isinstance(next_link, str) else None
+        return items
+
+    async def post(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self._request("POST", self.url(*segments), user, tuple(scopes), body)
+
+    async def _request(
+        self, method: str, url: URL, user: UserIdentity, scopes: tuple[str, ...], body: Any = None
+    ) -> dict[str, Any]:
+        retryable = RETRYABLE_POST if method == "POST" else RETRYABLE
+        started = time.monotonic()
+        client_request_id = str(uuid.uuid4())
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(method, url, user, scopes, body, client_request_id)
+            except GraphError as error:
+                wait = self._wait_before_retry(error, attempt, started, retryable)
+                if wait is None:
+                    raise
+                log.info(
+                    "graph retry method=%s status=%s wait=%.2fs attempt=%d request-id=%s client-request-id=%s",
+                    method,
+                    error.status,
+                    wait,
+                    attempt,
+                    error.request_id,
+                    client_request_id,
+                )
+                await self._sleep(wait)
+
+    def _wait_before_retry(
+        self, error: GraphError, attempt: int, started: float, retryable: frozenset[int]
+    ) -> float | None:
+        if error.status not in retryable or attempt >= self._retry.max_attempts:
+            return None
+        wait = error.retry_after if error.retry_after is not None else self._retry.default_backoff * 2 ** (attempt - 1)
+        spent = time.monotonic() - started
+        return wait if spent + wait <= self._retry.budget_seconds else None
+
+    async def _attempt(
+        self,
+        method: str,
+        url: URL,
+        user: UserIdentity,
+        scopes: tuple[str, ...],
+        body: Any,
+        client_request_id: str,
+    ) -> dict[str, Any]:
+        token = await self._tokens.get_token(user, scopes)
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "client-request-id": client_request_id,
+            "return-client-request-id": "true",
+        }
+        timeout = aiohttp.ClientTimeout(total=self._retry.timeout_seconds)
+        started = time.monotonic()
+        try:
+            async with self._session.request(method, url, json=body, headers=headers, timeout=timeout) as resp:
+                payload = await _json_or_none(resp)
+                status, resp_headers = resp.status, {k.lower(): v for k, v in resp.headers.items()}
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning(
+                "graph failed method=%s path=%s error=%s client-request-id=%s",
+                method,
+                url.path,
+                type(exc).__name__,
+                client_request_id,
+            )
+            raise GraphUnavailable(status=0, code="timeout", client_request_id=client_request_id) from exc
+        log.info(
+            "graph method=%s path=%s status=%d ms=%d request-id=%s client-request-id=%s",
+            method,
+            url.path,
+            status,
+            (time.monotonic() - started) * 1000,
+            resp_headers.get("request-id"),
+            client_request_id,
+        )
+        if status >= 400:
+            raise error_from_response(status, payload, resp_headers, _retry_after(resp_headers.get("retry-after")))
+        return payload if isinstance(payload, dict) else {}
+
+
+async def _json_or_none(resp: aiohttp.ClientResponse) -> Any:
+    text = await resp.text()
+    if not text:
+        return None
+    try:
+        return await resp.json(content_type=None)
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After is seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,132 @@
+"""Configuration: environment variables (and an optional `.env`) into one typed, validated object.
+A bad value stops start-up with a message that names the variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+AUTH_MODES = ("dev", "sso")
+
+
+class ConfigError(ValueError):
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"Configuration error in {variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int = 3978
+    host: str = "0.0.0.0"
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    graph_base_url: str = "https://graph.microsoft.com/beta"
+    auth_mode: str = "dev"
+    state_db: str = "data/state.db"
+    dev_signing_key: str = "data/dev-signing-key.pem"
+    booking_business_id: str = ""
+    oauth_connection_name: str = ""
+    allowed_tenants: tuple[str, ...] = ()
+    graph_timeout_seconds: float = 4.0
+    graph_max_attempts: int = 3
+    graph_retry_budget_seconds: float = 3.0
+    log_level: str = "INFO"
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.graph_base_url)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | None = ".env") -> Settings:
+    """Reads `environ` (default: the process environment, after loading `.env` if present)."""
+    if environ is None:
+        if dotenv_path and Path(dotenv_path).is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv_path, override=False)
+        environ = os.environ
+    env = {k: v.strip() for k, v in environ.items()}
+    app_id = env.get("MicrosoftAppId", "")
+    auth_mode = env.get("AUTH_MODE", "") or ("sso" if app_id else "dev")
+    settings = Settings(
+        port=_int(env, "PORT", 3978, 0, 65535),
+        host=env.get("HOST", "") or "0.0.0.0",
+        app_id=app_id,
+        app_password=env.get("MicrosoftAppPassword", ""),
+        app_type=_choice(env, "MicrosoftAppType", APP_TYPES, "MultiTenant"),
+        app_tenant_id=env.get("MicrosoftAppTenantId", ""),
+        graph_base_url=_url(env, "GRAPH_BASE_URL", "https://graph.microsoft.com/beta"),
+        auth_mode=_check_choice("AUTH_MODE", auth_mode, AUTH_MODES),
+        state_db=env.get("STATE_DB", "") or "data/state.db",
+        dev_signing_key=env.get("DEV_SIGNING_KEY", "") or "data/dev-signing-key.pem",
+        booking_business_id=env.get("BOOKING_BUSINESS_ID", ""),
+        oauth_connection_name=env.get("OAUTH_CONNECTION_NAME", ""),
+        allowed_tenants=tuple(t.strip().lower() for t in env.get("ALLOWED_TENANTS", "").split(",") if t.strip()),
+        graph_timeout_seconds=_float(env, "GRAPH_TIMEOUT_SECONDS", 4.0, 0.1, 60),
+        graph_max_attempts=_int(env, "GRAPH_MAX_ATTEMPTS", 3, 1, 10),
+        graph_retry_budget_seconds=_float(env, "GRAPH_RETRY_BUDGET_SECONDS", 3.0, 0, 120),
+        log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True),
+    )
+    _check_consistency(settings)
+    return settings
+
+
+def _check_consistency(s: Settings) -> None:
+    if s.auth_mode == "sso" and not s.app_id:
+        raise ConfigError("AUTH_MODE", "'sso' needs MicrosoftAppId (and MicrosoftAppPassword) to be set")
+    if s.app_type == "SingleTenant" and not s.app_tenant_id:
+        raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is SingleTenant")
+    if s.app_id and s.app_type != "UserAssignedMSI" and not s.app_password:
+        raise ConfigError("MicrosoftAppPassword", "required when MicrosoftAppId is set")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"expected a number of seconds, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False) -> str:
+    raw = env.get(name, "") or default
+    return _check_choice(name, raw.upper() if upper else raw, allowed)
+
+
+def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = (env.get(name, "") or default).rstrip("/")
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(name, f"expected an http(s) URL, got {raw!r}")
+    return raw
