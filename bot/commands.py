@@ -9,7 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Command:
     name: str  # canonical, English, what the manifest's command menu shows
-    aliases: tuple[str, ...]  # other words that reach the same handler (French aliases included)
+    name_fr: str  # the French word, shown to French speakers
+    aliases: tuple[str, ...]  # other words that reach the same handler
     description_en: str
     description_fr: str
     usage_en: str = ""
@@ -17,12 +18,16 @@ class Command:
 
     @property
     def words(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, self.name_fr, *self.aliases)
+
+    def word_for(self, lang: str) -> str:
+        return self.name_fr if lang == "fr" else self.name
 
 
 CUSTOMER = Command(
     name="customer",
-    aliases=("client", "nouveau-client"),
+    name_fr="client",
+    aliases=("nouveau-client",),
     description_en="Create a Bookings customer",
     description_fr="Créer un client Bookings",
     usage_en="customer [name] [email] [phone]",
@@ -30,7 +35,8 @@ CUSTOMER = Command(
 )
 SHIFT = Command(
     name="shift",
-    aliases=("poste", "quart"),
+    name_fr="poste",
+    aliases=("quart",),
     description_en="Post a Shifts shift for a team member",
     description_fr="Publier un poste Shifts pour un membre de l'équipe",
     usage_en='shift [member] [date] [9:00-17:00] ["label"] [colour]',
@@ -38,13 +44,15 @@ SHIFT = Command(
 )
 HELP = Command(
     name="help",
-    aliases=("aide", "?"),
+    name_fr="aide",
+    aliases=("?",),
     description_en="Show what Manager Desk can do",
     description_fr="Afficher ce que Manager Desk sait faire",
 )
 SIGNOUT = Command(
     name="signout",
-    aliases=("sign-out", "logout", "deconnexion", "déconnexion"),
+    name_fr="déconnexion",
+    aliases=("sign-out", "logout"),
     description_en="Sign out of Manager Desk",
     description_fr="Se déconnecter de Manager Desk",
 )

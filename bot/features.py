@@ -1,0 +1,13 @@
+"""The bot's whole vocabulary: every feature's router, included into one root."""
+
+from __future__ import annotations
+
+from bot import help as help_feature
+from bot.router import Router
+from bot.services import Services
+
+
+def build_root_router(services: Services) -> Router:
+    root = Router()
+    root.include(help_feature.build_router())
+    return root

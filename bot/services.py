@@ -1,0 +1,18 @@
+"""What feature handlers need, built once per app from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.forms import FormStore
+from bot.graph.client import GraphClient
+from bot.settings import Settings
+from bot.storage import SqliteStorage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    graph: GraphClient
+    storage: SqliteStorage
+    forms: FormStore
