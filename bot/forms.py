@@ -19,6 +19,7 @@ from bot.storage import SqliteStorage
 
 FormStatus = Literal["open", "done", "cancelled"]
 FORM_ID = "formId"  # the key, in every card action's data, naming the form
+ACTION_KEYS = frozenset({FORM_ID, "verb", "group", "row"})  # action metadata, not inputs
 
 
 @dataclass
@@ -48,7 +49,7 @@ class FormRecord:
     def merge_inputs(self, data: dict[str, Any]) -> None:
         """Keeps what the card posted back. Inputs are the string-valued keys that are not action metadata."""
         for key, value in data.items():
-            if key != FORM_ID and not key.startswith("_") and isinstance(value, (str, bool)):
+            if key not in ACTION_KEYS and not key.startswith("_") and isinstance(value, (str, bool)):
                 self.values[key] = value
 
 

@@ -1,0 +1,185 @@
+"""The life of a form card, shared by every feature: open, edit (add/remove rows), submit, confirm.
+
+A feature subclasses `FormFlow` and supplies the card renderers, the validation and the Graph call.
+The flow guarantees: every action re-renders from the stored form merged with what the card posted, so
+nothing typed is lost; one submission at a time per form, and a form that is done answers every later press
+with the same confirmation, so nothing is created twice; Graph failures become a message on the form."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot import i18n
+from bot.forms import FORM_ID, FormRecord
+from bot.graph.errors import GraphError, GraphThrottled, GraphUnauthorized, GraphUnavailable
+from bot.i18n import Lang, t
+from bot.services import Services
+from bot.turn import Reply, Turn
+from cards.common import notice_card
+
+log = logging.getLogger("managerdesk.flows")
+
+i18n.register(
+    en={
+        "form.fix_errors": "Please fix the highlighted fields.",
+        "form.cancelled": "Cancelled. Nothing was created.",
+        "form.retry_later": "Microsoft 365 is busy right now. Nothing was created. Please try again in a minute.",
+        "form.retry_after": "Microsoft 365 is busy right now. Nothing was created. "
+        "Please try again in {seconds} seconds.",
+        "form.unknown_outcome": "Microsoft 365 did not answer in time. Check whether it was created before you "
+        "try again.",
+        "form.signin_expired": "Your sign-in has expired. Sign in again, then press the button once more.",
+        "form.graph_rejected": "Microsoft 365 refused this: {message}",
+        "form.graph_failed": "Microsoft 365 could not do this ({code}). Nothing was created. Please try again.",
+    },
+    fr={
+        "form.fix_errors": "Veuillez corriger les champs signalés.",
+        "form.cancelled": "Annulé. Rien n'a été créé.",
+        "form.retry_later": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans une minute.",
+        "form.retry_after": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans {seconds} secondes.",
+        "form.unknown_outcome": "Microsoft 365 n'a pas répondu à temps. Vérifiez si la création a eu lieu avant "
+        "de réessayer.",
+        "form.signin_expired": "Votre connexion a expiré. Reconnectez-vous, puis appuyez de nouveau sur le bouton.",
+        "form.graph_rejected": "Microsoft 365 a refusé : {message}",
+        "form.graph_failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été créé. Veuillez réessayer.",
+    },
+)
+
+
+@dataclass
+class FormView:
+    """What to show on the form besides the values: per-field messages and a banner at the top."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    banner: str | None = None
+    banner_color: str = "Attention"
+    request_id: str | None = None
+    mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
+
+
+class FormFlow(ABC):
+    kind: str  # e.g. "customer"; verbs are "<kind>.submit", "<kind>.add", "<kind>.remove", "<kind>.cancel"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.forms = services.forms
+
+    # --- what a feature supplies -------------------------------------------------------------------------
+    @abstractmethod
+    def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def validate(self, record: FormRecord, lang: Lang) -> tuple[Any, dict[str, str]]:
+        """(payload, {}) when valid; (None, {input id: message}) otherwise."""
+
+    @abstractmethod
+    async def create(self, turn: Turn, record: FormRecord, payload: Any) -> dict[str, Any] | FormView:
+        """Calls Graph. Returns the result to keep (rendered by render_done), or a FormView to show the form
+        again (e.g. a duplicate to confirm)."""
+
+    def explain(self, error: GraphError, lang: Lang) -> FormView:
+        """Graph failures common to every feature; features override for their own codes and call super()."""
+        if isinstance(error, GraphThrottled) or (isinstance(error, GraphUnavailable) and error.status == 503):
+            if error.retry_after:
+                return FormView(banner=t(lang, "form.retry_after", seconds=int(error.retry_after + 0.999)))
+            return FormView(banner=t(lang, "form.retry_later"))
+        if isinstance(error, GraphUnavailable):
+            return FormView(banner=t(lang, "form.unknown_outcome"))
+        if isinstance(error, GraphUnauthorized):
+            return FormView(banner=t(lang, "form.signin_expired"))
+        if error.status == 400 and error.message:
+            return FormView(banner=t(lang, "form.graph_rejected", message=error.message))
+        return FormView(banner=t(lang, "form.graph_failed", code=error.code or error.status))
+
+    # --- the verbs -----------------------------------------------------------------------------------------
+    async def open(self, turn: Turn, values: dict[str, Any], view: FormView | None = None, **context: Any) -> Reply:
+        record = await self.forms.create(self.kind, turn.user.aad_object_id, values, **context)
+        await self.prepare(turn, record)
+        await self.forms.save(record)
+        return Reply.new_card(self.render_form(record, turn.lang, view or FormView()))
+
+    async def prepare(self, turn: Turn, record: FormRecord) -> None:  # noqa: B027 (an optional hook)
+        """Hook: fill choices and defaults (businesses, teams, members) into record.context."""
+
+    async def edit(self, turn: Turn, change: str) -> Reply:
+        record = await self.load(turn)
+        if record is None:
+            return self.stale(turn)
+        if record.status != "open":
+            return Reply.in_place(self.render_done(record, turn.lang))
+        record.merge_inputs(turn.data)
+        group = str(turn.data.get("group") or "")
+        if change == "add" and group:
+            record.add_row(group)
+        elif change == "remove" and group:
+            record.remove_row(group, str(turn.data.get("row") or ""))
+        await self.forms.save(record)
+        return Reply.in_place(self.render_form(record, turn.lang, FormView()))
+
+    async def cancel(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if record is None:
+            return self.stale(turn)
+        async with self.forms.exclusive(record.form_id):
+            record = await self.load(turn) or record
+            if record.status == "done":
+                return Reply.in_place(self.render_done(record, turn.lang))
+            record.status = "cancelled"
+            await self.forms.save(record)
+        return Reply.in_place(notice_card(turn.lang, t(turn.lang, "form.cancelled"), []))
+
+    async def submit(self, turn: Turn, *, confirmed: bool = False) -> Reply:
+        record = await self.load(turn)
+        if record is None:
+            return self.stale(turn)
+        async with self.forms.exclusive(record.form_id):
+            record = await self.load(turn) or record  # another press may have finished meanwhile
+            if record.status == "done":
+                return Reply.in_place(self.render_done(record, turn.lang))
+            if record.status == "cancelled":
+                return self.stale(turn)
+            record.merge_inputs(turn.data)
+            await self.forms.save(record)
+            return await self._submit_open(turn, record, confirmed)
+
+    async def _submit_open(self, turn: Turn, record: FormRecord, confirmed: bool) -> Reply:
+        payload, errors = self.validate(record, turn.lang)
+        if errors:
+            return Reply.in_place(
+                self.render_form(record, turn.lang, FormView(errors, t(turn.lang, "form.fix_errors")))
+            )
+        record.context["confirmed"] = confirmed
+        try:
+            outcome = await self.create(turn, record, payload)
+        except GraphError as error:
+            log.warning(
+                "%s create failed status=%s code=%s inner=%s request-id=%s client-request-id=%s",
+                self.kind,
+                error.status,
+                error.code,
+                error.inner_code,
+                error.request_id,
+                error.client_request_id,
+            )
+            view = self.explain(error, turn.lang)
+            view.request_id = view.request_id or error.request_id or error.client_request_id
+            return Reply.in_place(self.render_form(record, turn.lang, view))
+        if isinstance(outcome, FormView):
+            return Reply.in_place(self.render_form(record, turn.lang, outcome))
+        record.status = "done"
+        record.result = outcome
+        await self.forms.save(record)
+        log.info("%s created form=%s", self.kind, record.form_id)
+        return Reply.in_place(self.render_done(record, turn.lang))
+
+    async def load(self, turn: Turn) -> FormRecord | None:
+        return await self.forms.load(str(turn.data.get(FORM_ID) or ""), self.kind)
+
+    def stale(self, turn: Turn) -> Reply:
+        return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
