@@ -1,0 +1,110 @@
+"""`make run`: the Graph sandbox, the bot (AUTH_MODE=dev) and the Agents Playground, together.
+
+Prints the three URLs, stops all three on Ctrl-C (or when one of them dies)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYGROUND_CLI = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
+
+
+def _wait_for(url: str, name: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} exited with code {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{name} did not answer at {url} within {seconds:.0f} s")
+
+
+def main() -> int:
+    bot_port = int(os.environ.get("BOT_PORT", "3978"))
+    sandbox_port = int(os.environ.get("SANDBOX_PORT", "8787"))
+    playground_port = int(os.environ.get("PLAYGROUND_PORT", "56150"))
+    data = ROOT / "data"
+    data.mkdir(exist_ok=True)
+    key = str(data / "dev-signing-key.pem")
+    graph = f"http://127.0.0.1:{sandbox_port}/beta"
+    py = sys.executable
+    env = dict(os.environ)
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(name: str, args: list[str], extra_env: dict[str, str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(args, cwd=ROOT, env={**env, **extra_env})
+        procs.append((name, proc))
+        return proc
+
+    try:
+        sandbox = start(
+            "sandbox",
+            [py, "-m", "sandbox", "--port", str(sandbox_port), "--db", str(data / "sandbox.db"), "--signing-key", key],
+            {},
+        )
+        _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/health", "Graph sandbox", sandbox)
+        bot_env = {
+            "PORT": str(bot_port),
+            "AUTH_MODE": "dev",
+            "MicrosoftAppId": "",
+            "GRAPH_BASE_URL": graph,
+            "DEV_SIGNING_KEY": key,
+        }
+        bot = start("bot", [py, "app.py"], bot_env)
+        _wait_for(f"http://127.0.0.1:{bot_port}/readyz", "bot", bot)
+        if not PLAYGROUND_CLI.exists():
+            raise SystemExit("The Agents Playground is not installed: run `make run` (it runs npm ci first).")
+        playground = start(
+            "playground",
+            [
+                "node",
+                str(PLAYGROUND_CLI),
+                "-e",
+                f"http://127.0.0.1:{bot_port}/api/messages",
+                "-c",
+                "msteams",
+                "-p",
+                str(playground_port),
+                "--dt",
+            ],
+            {"TEAMSAPPTESTER_BROWSER": "none"},
+        )
+        _wait_for(f"http://127.0.0.1:{playground_port}/", "Agents Playground", playground, seconds=60)
+        print(
+            "\nManager Desk is running:\n"
+            f"  Playground (open this): http://localhost:{playground_port}\n"
+            f"  Bot:                    http://localhost:{bot_port}/api/messages\n"
+            f"  Graph sandbox:          {graph}\n"
+            "Type /help in the Playground. Ctrl-C stops all three.\n",
+            flush=True,
+        )
+        while all(proc.poll() is None for _, proc in procs):
+            time.sleep(0.5)
+        dead = [name for name, proc in procs if proc.poll() is not None]
+        print(f"{', '.join(dead)} stopped; stopping the rest.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for _, proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for _, proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+
+def test_defaults_are_dev_mode_against_real_graph() -> None:
+    s = load_settings({})
+    assert (s.port, s.auth_mode, s.graph_base_url) == (3978, "dev", "https://graph.microsoft.com/beta")
+
+
+def test_an_app_id_makes_sso_the_default() -> None:
+    s = load_settings({"MicrosoftAppId": "abc", "MicrosoftAppPassword": "secret"})
+    assert s.auth_mode == "sso"
+    assert "secret" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"GRAPH_BASE_URL": "graph.microsoft.com"}, "GRAPH_BASE_URL"),
+        ({"AUTH_MODE": "magic"}, "AUTH_MODE"),
+        ({"AUTH_MODE": "sso"}, "AUTH_MODE"),
+        ({"MicrosoftAppType": "Personal"}, "MicrosoftAppType"),
+        ({"MicrosoftAppId": "abc"}, "MicrosoftAppPassword"),
+        ({"MicrosoftAppType": "SingleTenant"}, "MicrosoftAppTenantId"),
+        ({"GRAPH_TIMEOUT_SECONDS": "-1"}, "GRAPH_TIMEOUT_SECONDS"),
+    ],
+)
+def test_a_bad_value_names_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    assert caught.value.variable == variable
+    assert variable in str(caught.value)
+
+
+def test_allowed_tenants_are_a_clean_lowercase_list() -> None:
+    s = load_settings({"ALLOWED_TENANTS": " A-1 , b-2,, "})
+    assert s.allowed_tenants == ("a-1", "b-2")
+
+
+def test_app_refuses_to_start_with_a_bad_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import app
+
+    monkeypatch.setenv("PORT", "not-a-port")
+    monkeypatch.chdir("/")  # no .env here
+    assert app.main() == 2
+    assert "PORT" in capsys.readouterr().err
