@@ -1,0 +1,65 @@
+"""The sandbox application: a local stand-in for the slice of Microsoft Graph beta the bot uses."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+from sandbox import bookings, schedule, teams
+from sandbox.controls import add_control_routes
+from sandbox.faults import FaultBoard, RequestLog
+from sandbox.middleware import graph_errors, injected_faults, request_ids, request_log
+from sandbox.routing import Route, dispatcher, route
+from sandbox.state import FAULTS, FIXTURE_PATH, PUBLIC_KEY, REQUEST_LOG, STORE, VALIDATOR
+from sandbox.store import DEFAULT_FIXTURE, SandboxStore, load_fixture
+from sandbox.validation import BodyValidator, load_schema
+
+BETA_ROUTES: list[Route] = [
+    route("GET", "solutions/bookingBusinesses", bookings.list_businesses),
+    route("GET", "solutions/bookingBusinesses/{businessId}/customers", bookings.list_customers),
+    route("POST", "solutions/bookingBusinesses/{businessId}/customers", bookings.create_customer),
+    route("GET", "me/joinedTeams", teams.joined_teams),
+    route("GET", "teams/{teamId}/members", teams.list_members),
+    route("GET", "teams/{teamId}/schedule", schedule.get_schedule),
+    route("GET", "teams/{teamId}/schedule/schedulingGroups", schedule.list_scheduling_groups),
+    route("GET", "teams/{teamId}/schedule/shifts", schedule.list_shifts),
+    route("POST", "teams/{teamId}/schedule/shifts", schedule.create_shift),
+]
+
+
+@functools.cache
+def _validator() -> BodyValidator:
+    return BodyValidator(load_schema())
+
+
+def create_sandbox_app(
+    *,
+    db_path: str | Path,
+    public_key: RSAPublicKey | RSAPrivateKey,
+    fixture_path: str | Path | None = None,
+    reset: bool = False,
+) -> web.Application:
+    """The sandbox on the SQLite db at db_path, trusting tokens signed by public_key's private half.
+    The fixture is loaded into the db when the db is new, or when reset is true."""
+    fixture = Path(fixture_path) if fixture_path else DEFAULT_FIXTURE
+    store = SandboxStore(db_path)
+    if reset or not store.is_loaded():
+        store.load(load_fixture(fixture))
+    app = web.Application(middlewares=[request_ids, request_log, injected_faults, graph_errors])
+    app[STORE] = store
+    app[PUBLIC_KEY] = public_key.public_key() if isinstance(public_key, RSAPrivateKey) else public_key
+    app[FIXTURE_PATH] = fixture
+    app[FAULTS] = FaultBoard()
+    app[REQUEST_LOG] = RequestLog()
+    app[VALIDATOR] = _validator()
+    app.router.add_route("*", "/beta/{tail:.*}", dispatcher(BETA_ROUTES))
+    add_control_routes(app)
+    app.on_cleanup.append(_close_store)
+    return app
+
+
+async def _close_store(app: web.Application) -> None:
+    app[STORE].close()
