@@ -106,7 +106,7 @@ def check_shift(request: web.Request, body: Any, team: Doc, groups: list[Doc]) -
     validator = request.app[VALIDATOR]
     problem = validator.first_problem("shiftCreate", body, new_themes=wants_new_enums(request))
     if problem:
-        raise shift_schema_error(problem, validator.classic_themes)
+        raise shift_schema_error(problem, validator.newer_themes)
     check_times(body)
     return check_assignment(body, team, groups)
 

@@ -15,7 +15,7 @@ MAX_DURATION = timedelta(hours=24)
 SHIFT_ITEMS = ("draftShift", "sharedShift")
 
 
-def shift_schema_error(problem: Problem, classic_themes: frozenset[str]) -> GraphError:
+def shift_schema_error(problem: Problem, newer_themes: frozenset[str]) -> GraphError:
     if problem.kind == "unknown" and problem.type_name:
         return unknown_property(problem.name, problem.type_name)
     if problem.kind == "choice":
@@ -23,17 +23,17 @@ def shift_schema_error(problem: Problem, classic_themes: frozenset[str]) -> Grap
     if problem.kind == "required":
         return shifts_bad_request(f"{problem.path} is required.")
     if problem.kind == "enum" and problem.name == "theme":
-        return shifts_bad_request(_theme_message(problem, classic_themes))
+        return shifts_bad_request(_theme_message(problem, newer_themes))
     if problem.kind == "enum":
         return shifts_bad_request(f"'{problem.value}' is not a valid value for {problem.path}.")
     return request_body_read(f"Invalid value for property '{problem.path}': {problem.detail}")
 
 
-def _theme_message(problem: Problem, classic_themes: frozenset[str]) -> str:
+def _theme_message(problem: Problem, newer_themes: frozenset[str]) -> str:
     message = f"'{problem.value}' is not a valid value for {problem.path}."
     if problem.value == "unknownFutureValue":
         return message + " unknownFutureValue can never be sent."
-    if isinstance(problem.value, str) and problem.value not in classic_themes:
+    if problem.value in newer_themes:
         return message + " Send 'Prefer: include-unknown-enum-members' to use the newer theme colors."
     return message
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 SCHEMA_PATH = Path(__file__).with_name("graph-contract.schema.json")
 
@@ -52,6 +52,9 @@ class BodyValidator:
         self._with_new_themes = _allow_new_themes(schema)
         self._validators: dict[tuple[str, bool], Draft202012Validator] = {}
         self.classic_themes = frozenset(self._defs["scheduleEntityThemeRequest"]["enum"])
+        self.newer_themes = (
+            frozenset(self._defs["scheduleEntityThemeRequestWithPreferHeader"]["enum"]) - self.classic_themes
+        )
 
     def first_problem(self, def_name: str, body: Any, *, new_themes: bool = False) -> Problem | None:
         """new_themes: the request carried `Prefer: include-unknown-enum-members`."""
@@ -117,7 +120,7 @@ def _object_refs(prop_schema: dict[str, Any]) -> list[str]:
 def _problem(error: ValidationError) -> Problem:
     if error.validator == "anyOf" and not error.absolute_path:
         return Problem("choice", "", detail=error.message)
-    leaf = best_match([error]) or error
+    leaf = _leaf(error)
     path = _format_path(leaf.absolute_path)
     if leaf.validator == "required":
         missing = next(p for p in leaf.validator_value if p not in leaf.instance)
@@ -126,6 +129,16 @@ def _problem(error: ValidationError) -> Problem:
     kind = kinds.get(str(leaf.validator), "other")
     name = str(leaf.absolute_path[-1]) if leaf.absolute_path else ""
     return Problem(kind, path, name, leaf.instance, detail=leaf.message)
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    """Descends anyOf/oneOf to the most specific error: within the branches, a type mismatch of the
+    value itself (e.g. "not null") says the least, and deeper errors say more."""
+    while error.context:
+        context = list(error.context)
+        specific = [e for e in context if not (e.validator == "type" and not e.path)] or context
+        error = max(specific, key=lambda e: len(e.path))
+    return error
 
 
 def _format_path(parts: Any) -> str:
