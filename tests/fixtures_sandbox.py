@@ -31,14 +31,15 @@ from bot.auth.tokens import DevTokenProvider, UserIdentity
 from sandbox.app import create_sandbox_app
 from sandbox.validation import load_schema
 
-# -- the fixture tenant (sandbox/fixture.json; users = .m365agentsplayground.yml) -------------------
+# -- the fixture tenant (sandbox/fixture.json; users = .m365agentsplayground.yml's currentUser + users) ----
 TENANT_ID = "9b2f6c1e-4d3a-4f8e-9a57-3c1d2e5f6a70"
 ADELE_OID = "6e1a9b1c-2d4f-4e37-9a8b-1c2d3e4f5a61"  # owner of both teams, staff of Contoso Lunch Delivery
 MEGAN_OID = "c5d0c76b-80c4-481c-be50-923cd8d680a1"  # member, staff of Contoso Lunch Delivery
 ALEX_OID = "3f8c2a17-5b6d-4e9f-8a1c-7d2e3b4c5a62"  # member
 LYNNE_OID = "8d4e1f3a-6c7b-4d2e-9f1a-2b3c4d5e6f63"  # member, staff of Fabrikam Salon
 ISAIAH_OID = "b7a9c1d2-3e4f-4a5b-8c6d-9e0f1a2b3c64"  # member
-MEMBER_OIDS = (ADELE_OID, MEGAN_OID, ALEX_OID, LYNNE_OID, ISAIAH_OID)
+PATTI_OID = "4c6e8a0b-2d1f-4e3a-9b5c-7d8e9f0a1b65"  # member
+MEMBER_OIDS = (ADELE_OID, MEGAN_OID, ALEX_OID, LYNNE_OID, ISAIAH_OID, PATTI_OID)  # Contoso Retail, in this order
 OUTSIDER_OID = "00000000-0000-4000-8000-0000000000aa"  # valid token, in no team, staff nowhere
 
 BUSINESS_ID = "contosolunchdelivery@contoso.com"  # Adele and Megan are staff
@@ -46,7 +47,7 @@ OTHER_BUSINESS_ID = "fabrikamsalon@contoso.com"  # Adele is NOT staff: 403 Error
 
 TEAM_ID = "e2a4b6c8-1d3f-4a5b-9c7d-0e1f2a3b4c5d"  # Contoso Retail, schedule enabled, Europe/Paris
 UNSCHEDULED_TEAM_ID = "9e7752d5-6e9f-46bb-9e51-db7474f95cdf"  # Contoso Kitchen Ops, schedule NotStarted
-SEED_GROUP_ID = "TAG_228940ed-ff84-4e25-b129-1b395cf78be0"  # Front desk (all five members)
+SEED_GROUP_ID = "TAG_228940ed-ff84-4e25-b129-1b395cf78be0"  # Front desk (every member)
 KITCHEN_GROUP_ID = "TAG_a63e4241-9a2d-4a99-aaf5-932363df01d0"
 DELIVERY_GROUP_ID = "TAG_af8dec49-6d74-44a2-a3e4-0a34c0306e04"
 INACTIVE_GROUP_ID = "TAG_40280eea-6c49-4715-aad0-b9d349b05cba"  # Seasonal (archived), isActive false
@@ -102,6 +103,7 @@ class SandboxHandle:
     ALEX_OID = ALEX_OID
     LYNNE_OID = LYNNE_OID
     ISAIAH_OID = ISAIAH_OID
+    PATTI_OID = PATTI_OID
     OUTSIDER_OID = OUTSIDER_OID
     BUSINESS_ID = BUSINESS_ID
     OTHER_BUSINESS_ID = OTHER_BUSINESS_ID
