@@ -50,7 +50,7 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "method": request.method,
         "path": raw_path_only(request),
         "query": dict(request.query),
-        "queryString": request.query_string,
+        "queryString": request.raw_path.partition("?")[2],
         "headers": {k: v for k, v in request.headers.items() if k.lower() != "authorization"},
         "body": _json_or_none(raw),
         "status": None,

@@ -173,9 +173,9 @@ class SandboxHandle:
 
 
 @contextlib.asynccontextmanager
-async def running_sandbox(db_path: Path, key: RSAPrivateKey) -> AsyncIterator[SandboxHandle]:
+async def running_sandbox(db_path: Path, key: RSAPrivateKey, *, reset: bool = False) -> AsyncIterator[SandboxHandle]:
     """A sandbox app served on 127.0.0.1, port 0. Usable directly, e.g. to restart on the same db."""
-    app = create_sandbox_app(db_path=db_path, public_key=key.public_key())
+    app = create_sandbox_app(db_path=db_path, public_key=key.public_key(), reset=reset)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:
