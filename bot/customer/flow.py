@@ -1,0 +1,212 @@
+"""The customer form's life: list the businesses, validate, check for a duplicate email, create in Graph."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.auth.scopes import CUSTOMER_SCOPES
+from bot.customer.model import (
+    ADDRESSES,
+    BUSINESS,
+    DEFAULT_PHONE_TYPE,
+    KIND,
+    MAX_ROWS,
+    NUMBER,
+    PHONES,
+    TYPE,
+    NewCustomer,
+    row_key,
+)
+from bot.customer.payload import customer_body, email_filter
+from bot.customer.validation import validate_customer
+from bot.flows import FormFlow, FormView
+from bot.forms import FormRecord
+from bot.graph.errors import GraphBadRequest, GraphError
+from bot.i18n import Lang, t
+from bot.turn import Reply, Turn
+from cards.customer import CustomerForm, customer_done_card, customer_form_card
+
+log = logging.getLogger("managerdesk.customer")
+
+CONFIRM_DUPLICATE = "confirm-duplicate"
+BUSINESSES_PATH = ("solutions", "bookingBusinesses")
+
+# A property Graph names in a 400, as `target` or at the start of the message ("addresses[0].type: …").
+_FIELD_REF = re.compile(
+    r"\b(?:(?P<top>displayName|emailAddress)|(?P<group>addresses|phones)(?:\[(?P<i>\d+)\]|/(?P<j>\d+))[./]"
+    r"(?P<field>street|city|state|postalCode|countryOrRegion|type|number))\b"
+)
+# An error key naming a row by position, resolved to the row's input id when the form is rendered.
+_INDEXED_KEY = re.compile(r"^(?P<group>addresses|phones)\[(?P<i>\d+)\]\.(?P<field>\w+)$")
+
+
+class CustomerFlow(FormFlow):
+    kind = KIND
+
+    # --- opening ------------------------------------------------------------------------------------------
+    async def prepare(self, turn: Turn, record: FormRecord) -> None:
+        for number in record.context.pop("prefill_phones", []):
+            row = record.add_row(PHONES)
+            record.values[row_key(PHONES, row, NUMBER)] = number
+            record.values[row_key(PHONES, row, TYPE)] = DEFAULT_PHONE_TYPE
+        businesses = await self._businesses(turn, record)
+        record.context["businesses"] = businesses
+        configured = self.services.settings.booking_business_id
+        if configured and configured not in {b for _, b in businesses}:
+            businesses.append((configured, configured))
+        if configured:
+            record.values.setdefault(BUSINESS, configured)
+        elif len(businesses) == 1:
+            record.values.setdefault(BUSINESS, businesses[0][1])
+
+    async def _businesses(self, turn: Turn, record: FormRecord) -> list[tuple[str, str]]:
+        """(display name, id) of the businesses the manager can see; a note on the form if there are none."""
+        try:
+            found = await self.services.graph.get_all(turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH)
+        except GraphError as error:
+            log.warning("listing booking businesses failed status=%s code=%s", error.status, error.code)
+            record.context["business_problem"] = ["customer.business_failed", error.code or str(error.status)]
+            return []
+        businesses = [(str(b.get("displayName") or b["id"]), str(b["id"])) for b in found if b.get("id")]
+        if not businesses and not self.services.settings.booking_business_id:
+            record.context["business_problem"] = ["customer.business_none", ""]
+        return businesses
+
+    async def edit(self, turn: Turn, change: str) -> Reply:
+        """Add/remove rows; an add beyond MAX_ROWS (a stale card's button) or to an unknown group only
+        re-renders."""
+        if change == "add":
+            group = str(turn.data.get("group") or "")
+            record = await self.load(turn)
+            if record is not None and (group not in (ADDRESSES, PHONES) or len(record.rows.get(group, [])) >= MAX_ROWS):
+                change = "refresh"
+        return await super().edit(turn, change)
+
+    # --- rendering ----------------------------------------------------------------------------------------
+    def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]:
+        form = CustomerForm(
+            form_id=record.form_id,
+            values=record.values,
+            rows=record.rows,
+            businesses=[(name, bid) for name, bid in record.context.get("businesses", [])],
+            errors=resolve_row_errors(view.errors, record.rows),
+            banner=view.banner,
+            banner_color=view.banner_color,
+            request_id=view.request_id,
+            notes=self._notes(record, lang),
+            confirm_duplicate=view.mode == CONFIRM_DUPLICATE,
+        )
+        return customer_form_card(form, lang)
+
+    @staticmethod
+    def _notes(record: FormRecord, lang: Lang) -> list[str]:
+        notes = []
+        if record.context.get("unplaced"):
+            notes.append(t(lang, "customer.unplaced", text=record.context["unplaced"]))
+        problem = record.context.get("business_problem")
+        if problem:
+            key, code = problem
+            notes.append(t(lang, key, code=code) if code else t(lang, key))
+        return notes
+
+    def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
+        return customer_done_card(record.result or {}, lang)
+
+    # --- submitting ---------------------------------------------------------------------------------------
+    def validate(self, record: FormRecord, lang: Lang) -> tuple[NewCustomer | None, dict[str, str]]:
+        business_ids = {bid for _, bid in record.context.get("businesses", [])}
+        if self.services.settings.booking_business_id:
+            business_ids.add(self.services.settings.booking_business_id)
+        return validate_customer(record.values, record.rows, business_ids, lang)
+
+    async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
+        duplicate_key = [payload.business_id, payload.email.casefold()]
+        # "Create anyway" only covers the business and email the warning was about.
+        if not (record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key):
+            existing = await self._same_email(turn, payload)
+            if existing:
+                record.context["duplicate_of"] = duplicate_key
+                await self.forms.save(record)
+                return self._duplicate_view(record, payload, existing, turn.lang)
+        body = customer_body(payload)
+        created = await self.services.graph.post(
+            turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=body
+        )
+        # Show what Graph stored, falling back to what was sent for anything it did not echo.
+        result: dict[str, Any] = {key: created.get(key, value) for key, value in body.items()}
+        result["id"] = created.get("id")
+        result["business"] = {"id": payload.business_id, "name": self._business_name(record, payload.business_id)}
+        return result
+
+    async def _same_email(self, turn: Turn, payload: NewCustomer) -> list[dict[str, Any]]:
+        path = (*BUSINESSES_PATH, payload.business_id, "customers")
+        graph = self.services.graph
+        try:
+            found = await graph.get_all(
+                turn.user, CUSTOMER_SCOPES, *path, params={"$filter": email_filter(payload.email)}
+            )
+        except GraphBadRequest:
+            # Graph documents OData query support on this list only loosely: without $filter, compare here.
+            found = await graph.get_all(turn.user, CUSTOMER_SCOPES, *path)
+        wanted = payload.email.casefold()
+        return [c for c in found if str(c.get("emailAddress") or "").casefold() == wanted]
+
+    def _duplicate_view(
+        self, record: FormRecord, payload: NewCustomer, existing: list[dict[str, Any]], lang: Lang
+    ) -> FormView:
+        names = ", ".join(sorted({str(c.get("displayName") or "?") for c in existing}))
+        text = t(
+            lang,
+            "customer.duplicate",
+            business=self._business_name(record, payload.business_id),
+            email=payload.email,
+            names=names,
+        )
+        return FormView(banner=text, banner_color="Warning", mode=CONFIRM_DUPLICATE)
+
+    @staticmethod
+    def _business_name(record: FormRecord, business_id: str) -> str:
+        return next((name for name, bid in record.context.get("businesses", []) if bid == business_id), business_id)
+
+    # --- Graph failures -----------------------------------------------------------------------------------
+    def explain(self, error: GraphError, lang: Lang) -> FormView:
+        if "errorfoldernotfound" in error.codes or error.status == 403:
+            return FormView(banner=t(lang, "customer.not_staff"))
+        if error.status == 404:
+            return FormView(banner=t(lang, "customer.business_not_found"))
+        if error.status == 400:
+            key = graph_field(error)
+            if key:
+                return FormView(errors={key: field_message(error.message)}, banner=t(lang, "customer.graph_field"))
+        return super().explain(error, lang)
+
+
+def graph_field(error: GraphError) -> str | None:
+    """The form's error key for the property a Graph 400 names, if the card has an input for it."""
+    for text in (error.target or "", error.message):
+        found = _FIELD_REF.search(text)
+        if found and found["top"]:
+            return found["top"]
+        if found:
+            return f"{found['group']}[{found['i'] or found['j']}].{found['field']}"
+    return None
+
+
+def field_message(message: str) -> str:
+    """Graph's message without the property path it starts with ("displayName: The … field is required.")."""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and _FIELD_REF.fullmatch(head) else message
+
+
+def resolve_row_errors(errors: dict[str, str], rows: dict[str, list[str]]) -> dict[str, str]:
+    """`addresses[1].city` → `addresses.<id of the second row>.city`: Graph counts rows, the card names them."""
+    resolved = {}
+    for key, message in errors.items():
+        found = _INDEXED_KEY.match(key)
+        group_rows = rows.get(found["group"], []) if found else []
+        if found and int(found["i"]) < len(group_rows):
+            key = row_key(found["group"], group_rows[int(found["i"])], found["field"])
+        resolved[key] = message
+    return resolved

@@ -1,0 +1,239 @@
+"""The New customer card and its confirmation. Pure functions of (form state, language) to card JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import microsoft_teams.cards as ac
+
+from bot.customer import strings  # noqa: F401  (registers the strings used here)
+from bot.customer.model import (
+    ADDRESS_CARD_ORDER,
+    ADDRESS_TYPES,
+    ADDRESSES,
+    BUSINESS,
+    DEFAULT_ADDRESS_TYPE,
+    DEFAULT_PHONE_TYPE,
+    DISPLAY_NAME,
+    EMAIL,
+    EMAIL_REGEX,
+    MAX_LENGTH,
+    MAX_ROWS,
+    NUMBER,
+    PHONE_MIN_DIGITS,
+    PHONE_REGEX,
+    PHONE_TYPES,
+    PHONES,
+    TYPE,
+    row_key,
+)
+from bot.i18n import Lang, t
+from cards.common import facts, paragraph
+from cards.forms import (
+    banner,
+    choice_field,
+    confirmation_card,
+    execute,
+    form_card,
+    row_container,
+    section,
+    text_field,
+    with_error,
+)
+
+SUBMIT = "customer.submit"
+CONFIRM = "customer.confirm"  # "Create anyway", after the duplicate warning
+ADD = "customer.add"
+REMOVE = "customer.remove"
+CANCEL = "customer.cancel"
+
+
+@dataclass(frozen=True)
+class CustomerForm:
+    form_id: str
+    values: Mapping[str, Any]
+    rows: Mapping[str, Sequence[str]]
+    businesses: Sequence[tuple[str, str]]  # (display name, id)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    banner: str | None = None
+    banner_color: str = "Attention"
+    request_id: str | None = None
+    notes: Sequence[str] = ()  # shown on every render: unplaced inline text, business list problems
+    confirm_duplicate: bool = False
+
+    def value(self, key: str, default: str = "") -> str:
+        value = self.values.get(key)
+        return value if isinstance(value, str) else default
+
+
+def customer_form_card(form: CustomerForm, lang: Lang) -> dict[str, Any]:
+    body: list[ac.CardElement] = [paragraph(note, color="Warning") for note in form.notes]
+    body += _identity_fields(form, lang)
+    body += _address_section(form, lang)
+    body += _phone_section(form, lang)
+    return form_card(t(lang, "customer.title"), body, _actions(form, lang), banner_elements=_banner(form, lang))
+
+
+def _banner(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
+    if not form.banner:
+        return []
+    detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
+    return banner(form.banner, color=form.banner_color, detail=detail)
+
+
+def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
+    if not form.businesses:
+        # An empty ChoiceSet is invalid; the form's notes say why there is nothing to choose.
+        text = paragraph(f"{t(lang, 'customer.business')}: {t(lang, 'customer.none')}")
+        return with_error(text, form.errors.get(BUSINESS))
+    return choice_field(
+        BUSINESS,
+        t(lang, "customer.business"),
+        list(form.businesses),
+        form.value(BUSINESS),
+        error=form.errors.get(BUSINESS),
+        required=True,
+        error_message=t(lang, "customer.business_required"),
+        placeholder=t(lang, "customer.business_placeholder"),
+    )
+
+
+def _identity_fields(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
+    return [
+        *_business_field(form, lang),
+        *text_field(
+            DISPLAY_NAME,
+            t(lang, "customer.name"),
+            form.value(DISPLAY_NAME),
+            error=form.errors.get(DISPLAY_NAME),
+            required=True,
+            error_message=t(lang, "customer.name_required"),
+            max_length=MAX_LENGTH[DISPLAY_NAME],
+        ),
+        *text_field(
+            EMAIL,
+            t(lang, "customer.email"),
+            form.value(EMAIL),
+            error=form.errors.get(EMAIL),
+            required=True,
+            regex=EMAIL_REGEX,
+            error_message=t(lang, "customer.email_invalid"),
+            max_length=MAX_LENGTH[EMAIL],
+            style="Email",
+        ),
+    ]
+
+
+def _address_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
+    rows = list(form.rows.get(ADDRESSES, []))
+    elements: list[ac.CardElement] = [section(t(lang, "customer.addresses"))]
+    if not rows:
+        elements.append(paragraph(t(lang, "customer.no_addresses"), subtle=True))
+    elements += [_address_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
+    if len(rows) < MAX_ROWS:
+        add = execute(t(lang, "customer.add_address"), ADD, form.form_id, extra={"group": ADDRESSES})
+        elements.append(ac.ActionSet(actions=[add]))
+    return elements
+
+
+def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:
+    items: list[ac.CardElement] = []
+    for name in ADDRESS_CARD_ORDER:
+        key = row_key(ADDRESSES, row, name)
+        label = t(lang, f"customer.{name}", n=n)
+        items += text_field(key, label, form.value(key), error=form.errors.get(key), max_length=MAX_LENGTH[name])
+    type_key = row_key(ADDRESSES, row, TYPE)
+    choices = [(t(lang, f"address_type.{kind}"), kind) for kind in ADDRESS_TYPES]
+    items += choice_field(
+        type_key,
+        t(lang, "customer.address_type", n=n),
+        choices,
+        form.value(type_key, DEFAULT_ADDRESS_TYPE),
+        error=form.errors.get(type_key),
+        required=True,
+        error_message=t(lang, "customer.type_required"),
+    )
+    extra = {"group": ADDRESSES, "row": row}
+    return row_container(items, execute(t(lang, "customer.remove_address", n=n), REMOVE, form.form_id, extra=extra))
+
+
+def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
+    rows = list(form.rows.get(PHONES, []))
+    elements: list[ac.CardElement] = [section(t(lang, "customer.phones"))]
+    if not rows:
+        elements.append(paragraph(t(lang, "customer.no_phones"), subtle=True))
+    elements += [_phone_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
+    if len(rows) < MAX_ROWS:
+        add = execute(t(lang, "customer.add_phone"), ADD, form.form_id, extra={"group": PHONES})
+        elements.append(ac.ActionSet(actions=[add]))
+    return elements
+
+
+def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:
+    number_key, type_key = row_key(PHONES, row, NUMBER), row_key(PHONES, row, TYPE)
+    # Not isRequired on the card: the host would then refuse "Remove phone" on an empty row.
+    # The server requires a number in every phone row that is kept.
+    items = text_field(
+        number_key,
+        t(lang, "customer.phone_number", n=n),
+        form.value(number_key),
+        error=form.errors.get(number_key),
+        regex=PHONE_REGEX,
+        error_message=t(lang, "customer.phone_invalid", min=PHONE_MIN_DIGITS),
+        max_length=MAX_LENGTH[NUMBER],
+        style="Tel",
+    )
+    items += choice_field(
+        type_key,
+        t(lang, "customer.phone_type", n=n),
+        [(t(lang, f"phone_type.{kind}"), kind) for kind in PHONE_TYPES],
+        form.value(type_key, DEFAULT_PHONE_TYPE),
+        error=form.errors.get(type_key),
+        required=True,
+        error_message=t(lang, "customer.type_required"),
+    )
+    extra = {"group": PHONES, "row": row}
+    return row_container(items, execute(t(lang, "customer.remove_phone", n=n), REMOVE, form.form_id, extra=extra))
+
+
+def _actions(form: CustomerForm, lang: Lang) -> list[ac.Action]:
+    cancel = execute(t(lang, "customer.cancel"), CANCEL, form.form_id, send_inputs=False)
+    if form.confirm_duplicate:
+        return [execute(t(lang, "customer.create_anyway"), CONFIRM, form.form_id, style="positive"), cancel]
+    return [execute(t(lang, "customer.create"), SUBMIT, form.form_id, style="positive"), cancel]
+
+
+# --- confirmation -------------------------------------------------------------------------------------------
+
+
+def customer_done_card(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
+    """`result`: the customer as Graph returned it (id, displayName, emailAddress, addresses, phones) and
+    `business` {id, name}."""
+    none = t(lang, "customer.none")
+    business = result.get("business") or {}
+    pairs = [
+        (t(lang, "customer.done_name"), str(result.get("displayName") or none)),
+        (t(lang, "customer.done_email"), str(result.get("emailAddress") or none)),
+    ]
+    for n, address in enumerate(result.get("addresses") or [], start=1):
+        pairs.append((t(lang, "customer.done_address", n=n), format_address(address, lang)))
+    for n, phone in enumerate(result.get("phones") or [], start=1):
+        pairs.append((t(lang, "customer.done_phone", n=n), format_phone(phone, lang)))
+    pairs.append((t(lang, "customer.done_business"), str(business.get("name") or business.get("id") or none)))
+    pairs.append((t(lang, "customer.done_id"), str(result.get("id") or none)))
+    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs)], lang)
+
+
+def format_address(address: Mapping[str, Any], lang: Lang) -> str:
+    parts = [address.get(k) for k in ("street", "city", "state", "postalCode", "countryOrRegion")]
+    text = ", ".join(str(p) for p in parts if p)
+    kind = address.get("type")
+    return f"{text} ({t(lang, f'address_type.{kind}')})" if kind in ADDRESS_TYPES else text
+
+
+def format_phone(phone: Mapping[str, Any], lang: Lang) -> str:
+    kind = phone.get("type")
+    number = str(phone.get("number") or "")
+    return f"{number} ({t(lang, f'phone_type.{kind}')})" if kind in PHONE_TYPES else number
