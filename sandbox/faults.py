@@ -16,7 +16,7 @@ DEFAULT_CODES = {
     429: "TooManyRequests",
     500: "UnknownError",
     502: "BadGateway",
-    503: "ServiceUnavailable",
+    503: "serviceNotAvailable",
     504: "GatewayTimeout",
 }
 

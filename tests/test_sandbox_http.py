@@ -11,9 +11,11 @@ from urllib.parse import quote
 
 import jwt
 import pytest
+from jsonschema import Draft202012Validator
 from yarl import URL
 
 from bot.auth.devkey import DEV_KEY_ID, DEV_TOKEN_AUDIENCE, dev_token_issuer
+from sandbox.validation import load_schema
 from tests.fixtures_sandbox import (
     ADELE_OID,
     BUSINESS_ID,
@@ -210,3 +212,7 @@ async def test_unknown_routes_are_404_and_wrong_methods_405_in_graphs_shape(sand
     assert_graph_error(
         await sandbox.call("GET", "http://x/v1.0/me".replace("http://x", sandbox.root_url)), 404, "NotFound"
     )
+
+
+def test_the_contract_schema_copy_is_valid_draft_2020_12() -> None:
+    Draft202012Validator.check_schema(load_schema())
