@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.auth.tokens import DevTokenProvider
+from bot.customer.model import MAX_ROWS
 from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
 from tests.fixtures_sandbox import BUSINESS_ID, OTHER_BUSINESS_ID, SandboxHandle
@@ -529,3 +530,22 @@ async def test_the_command_works_in_channels_and_group_chats(desk: Desk, convers
     desk.teams.conversation_type = conversation_type
     card = await desk.say(f"{command} Joni Sherman")
     assert texts(card).startswith("New customer") and desk.value("Name") == "Joni Sherman"
+
+
+async def test_no_business_to_choose_from_is_said_on_the_card(desk: Desk) -> None:
+    await desk.sandbox.inject(status=200, match="^GET /beta/solutions/bookingBusinesses$", body={"value": []})
+    card = await desk.say("/customer")
+    assert "You have no Bookings business to add customers to." in texts(card)
+    assert "business" not in [i["id"] for i in iter_inputs(card)]
+    desk.check_cards()
+
+
+async def test_rows_stop_at_the_limit_even_from_a_stale_add_button(desk: Desk) -> None:
+    await desk.say("/customer Joni Sherman jonis@relecloud.com")
+    stale = desk.data_for("Add phone")
+    for _ in range(MAX_ROWS):
+        await desk.press("Add phone")
+    assert "Add phone" not in [a.get("title") for a in actions_of(desk.card)]
+    card = await desk.execute(*stale)
+    numbers = [i for i in iter_inputs(card) if i["label"].startswith("Number (phone")]
+    assert len(numbers) == MAX_ROWS

@@ -52,10 +52,10 @@ class CustomerFlow(FormFlow):
             record.values[row_key(PHONES, row, NUMBER)] = number
             record.values[row_key(PHONES, row, TYPE)] = DEFAULT_PHONE_TYPE
         businesses = await self._businesses(turn, record)
-        record.context["businesses"] = businesses
         configured = self.services.settings.booking_business_id
         if configured and configured not in {b for _, b in businesses}:
-            businesses.append((configured, configured))
+            businesses.append((configured, configured))  # Graph will say if it does not exist
+        record.context["businesses"] = businesses
         if configured:
             record.values.setdefault(BUSINESS, configured)
         elif len(businesses) == 1:
@@ -108,7 +108,7 @@ class CustomerFlow(FormFlow):
         problem = record.context.get("business_problem")
         if problem:
             key, code = problem
-            notes.append(t(lang, key, code=code) if code else t(lang, key))
+            notes.append(t(lang, key, code=code))
         return notes
 
     def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
@@ -117,8 +117,6 @@ class CustomerFlow(FormFlow):
     # --- submitting ---------------------------------------------------------------------------------------
     def validate(self, record: FormRecord, lang: Lang) -> tuple[NewCustomer | None, dict[str, str]]:
         business_ids = {bid for _, bid in record.context.get("businesses", [])}
-        if self.services.settings.booking_business_id:
-            business_ids.add(self.services.settings.booking_business_id)
         return validate_customer(record.values, record.rows, business_ids, lang)
 
     async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
