@@ -41,5 +41,9 @@ lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# BOT_ID=<guid> BOT_DOMAIN=<host> make package  ->  build/appPackage.zip, ready to upload in Teams
+package: deps
+	$(PY) tools/package_app.py --out build/appPackage.zip
+
 clean:
 	rm -rf $(VENV) node_modules build
