@@ -33,9 +33,10 @@ run: deps
 	BOT_PORT=$(BOT_PORT) SANDBOX_PORT=$(SANDBOX_PORT) PLAYGROUND_PORT=$(PLAYGROUND_PORT) \
 		$(PY) -m bot.devrun
 
-test: dev-deps
+test: dev-deps e2e-deps
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+	$(E2E)
 
 lint: dev-deps
 	$(PY) -m ruff check .
@@ -44,6 +45,29 @@ lint: dev-deps
 # BOT_ID=<guid> BOT_DOMAIN=<host> make package  ->  build/appPackage.zip, ready to upload in Teams
 package: deps
 	$(PY) tools/package_app.py --out build/appPackage.zip
+
+# End-to-end tests: the sandbox, the bot and the Agents Playground on free ports, driven in headless Debian Chromium
+# by playwright-core (tests/e2e/). Node packages and Chromium are installed when missing; without them the run fails.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+E2E = E2E_PYTHON=$(CURDIR)/$(PY) E2E_CHROMIUM=$(CHROMIUM) node --test --test-reporter=spec tests/e2e/
+
+.PHONY: e2e e2e-deps chromium screenshots
+
+chromium:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the e2e tests"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -x $(CHROMIUM) || { echo "e2e: $(CHROMIUM) is missing after the install" >&2; exit 1; }
+
+e2e-deps: $(VENV)/.runtime node-deps chromium
+
+e2e: e2e-deps
+	$(E2E)
+
+# PNGs of what a manager sees, from a real e2e run: docs/screenshots/*.png (shown in the README)
+screenshots: e2e-deps
+	rm -f docs/screenshots/*.png
+	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(E2E)
 
 clean:
 	rm -rf $(VENV) node_modules build
