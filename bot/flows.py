@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import i18n
 from bot.forms import FORM_ID, FormRecord
+from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphThrottled, GraphUnauthorized, GraphUnavailable
 from bot.i18n import Lang, t
 from bot.services import Services
@@ -21,6 +22,9 @@ from bot.turn import Reply, Turn
 from cards.common import notice_card
 
 log = logging.getLogger("managerdesk.flows")
+
+# Teams wants an answer to a card action within 5 s; all Graph calls of one action share this budget.
+ACTION_BUDGET_SECONDS = 4.0
 
 i18n.register(
     en={
@@ -100,7 +104,8 @@ class FormFlow(ABC):
     # --- the verbs -----------------------------------------------------------------------------------------
     async def open(self, turn: Turn, values: dict[str, Any], view: FormView | None = None, **context: Any) -> Reply:
         record = await self.forms.create(self.kind, turn.user.aad_object_id, values, **context)
-        await self.prepare(turn, record)
+        with deadline(ACTION_BUDGET_SECONDS):
+            await self.prepare(turn, record)
         await self.forms.save(record)
         return Reply.new_card(self.render_form(record, turn.lang, view or FormView()))
 
@@ -156,7 +161,8 @@ class FormFlow(ABC):
             )
         record.context["confirmed"] = confirmed
         try:
-            outcome = await self.create(turn, record, payload)
+            with deadline(ACTION_BUDGET_SECONDS):
+                outcome = await self.create(turn, record, payload)
         except GraphError as error:
             log.warning(
                 "%s create failed status=%s code=%s inner=%s request-id=%s client-request-id=%s",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from bot.auth.scopes import CUSTOMER_SCOPES, SHIFT_SCOPES
 from bot.auth.tokens import DevTokenProvider, UserIdentity
-from bot.graph.client import GraphClient, RetryPolicy
+from bot.graph.client import GraphClient, RetryPolicy, deadline
 from bot.graph.errors import (
     GraphBadRequest,
     GraphForbidden,
@@ -197,3 +198,16 @@ async def test_logs_carry_request_ids_but_never_the_token(
     assert "Bearer" not in text
     sent = await sandbox.requests()
     assert all(r["headers"].get("client-request-id") for r in sent)
+
+
+async def test_a_deadline_bounds_all_calls_and_waits_together(sandbox: Any, session: aiohttp.ClientSession) -> None:
+    client, _ = make_client(sandbox, session, timeout_seconds=5.0, budget_seconds=10.0)
+    await sandbox.inject(status=429, count=1, retryAfter=2)
+    with deadline(1.0), pytest.raises(GraphThrottled):  # a 2 s Retry-After does not fit in what is left
+        await client.get(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "schedule")
+    assert client.waits == []  # type: ignore[attr-defined]
+    await sandbox.inject(delay=3.0, count=1)
+    started = time.monotonic()
+    with deadline(0.5), pytest.raises(GraphUnavailable):
+        await client.get(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "schedule")
+    assert time.monotonic() - started < 1.5

@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +30,25 @@ log = logging.getLogger("managerdesk.graph")
 
 RETRYABLE = frozenset({429, 503, 504})
 RETRYABLE_POST = frozenset({429, 503})
+
+# The monotonic time by which every Graph call of the current task must be over (None: no deadline).
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("graph_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Bounds the total time of every Graph call made inside the block — timeouts and Retry-After waits
+    included — e.g. so that a card action answers within Teams' 5-second limit however many calls it makes."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining() -> float | None:
+    end = _deadline.get()
+    return None if end is None else end - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -128,6 +149,9 @@ class GraphClient:
             return None
         wait = error.retry_after if error.retry_after is not None else self._retry.default_backoff * 2 ** (attempt - 1)
         spent = time.monotonic() - started
+        remaining = _remaining()
+        if remaining is not None and wait + 0.2 >= remaining:  # leave time for the attempt itself
+            return None
         return wait if spent + wait <= self._retry.budget_seconds else None
 
     async def _attempt(
@@ -146,7 +170,11 @@ class GraphClient:
             "client-request-id": client_request_id,
             "return-client-request-id": "true",
         }
-        timeout = aiohttp.ClientTimeout(total=self._retry.timeout_seconds)
+        remaining = _remaining()
+        if remaining is not None and remaining <= 0:
+            raise GraphUnavailable(status=0, code="timeout", client_request_id=client_request_id)
+        seconds = self._retry.timeout_seconds if remaining is None else min(self._retry.timeout_seconds, remaining)
+        timeout = aiohttp.ClientTimeout(total=seconds)
         started = time.monotonic()
         try:
             async with self._session.request(method, url, json=body, headers=headers, timeout=timeout) as resp:
