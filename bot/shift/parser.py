@@ -1,0 +1,161 @@
+"""Inline arguments of /shift: `/shift Megan tomorrow 9:00-17:00 "Day shift" blue`.
+
+Recognised, in any order: a quoted label ("…", “…”, «…»), an ISO date, today/tomorrow or a weekday in
+English or French, a time range (9:00-17:00, 9h-17h30, 9am-5pm, 22:00 à 6:00), lone times (start, then
+end), a colour in English or French. Everything else is kept, in order, in `words`: the member's name is
+looked for there, and whatever is still left is shown on the card, never dropped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from bot.shift.text import fold
+from bot.shift.themes import MAX_THEME_WORDS, find_theme
+
+_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|«\s*([^»]*?)\s*»')
+_ISO_DATE = re.compile(r"(?<!\S)(\d{4})-(\d{2})-(\d{2})(?!\S)")
+_CLOCK = r"\d{1,2}(?:[:h.]\d{2}(?::\d{2})?|h)?\s?(?:am|pm)?"
+_TO = r"(?:-|–|—|\bto\b|\bà\b|\ba\b)"
+_RANGE = re.compile(rf"(?<!\S)(?:(?:from|de)\s+)?({_CLOCK})\s*{_TO}\s*({_CLOCK})(?!\S)", re.IGNORECASE)
+_CLOCK_FULL = re.compile(r"^(\d{1,2})(?:[:h.](\d{2})(?::(\d{2}))?|h)?\s?(am|pm)?$", re.IGNORECASE)
+
+_EN_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_WEEKDAYS = {**{name: i for i, name in enumerate(_EN_DAYS)}, **{name: i for i, name in enumerate(_FR_DAYS)}}
+_RELATIVE = {"today": 0, "aujourd'hui": 0, "tomorrow": 1, "demain": 1, "apres-demain": 2}
+
+
+@dataclass
+class Prefill:
+    day: date | None = None
+    start: time | None = None
+    end: time | None = None
+    label: str | None = None
+    theme: str | None = None
+    words: list[str] = field(default_factory=list)  # not understood (yet): the member's name, or leftovers
+
+
+def parse_clock(text: str, *, bare: bool = True) -> time | None:
+    """'9', '9:00', '09:00:00', '9h', '9h30', '9.30', '5pm', '5:30 pm', '24:00' (= midnight). With bare=False a
+    lone number ('9') is not a time."""
+    found = _CLOCK_FULL.match(text.strip())
+    if not found:
+        return None
+    hours_text, minutes_text, seconds_text, meridiem = found.groups()
+    if not bare and minutes_text is None and meridiem is None and not text.strip().lower().endswith("h"):
+        return None
+    hours, minutes = int(hours_text), int(minutes_text or 0)
+    if seconds_text and int(seconds_text) != 0:
+        return None
+    if meridiem:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if meridiem.lower() == "pm" else 0)
+    if hours == 24 and minutes == 0:
+        return time(0, 0)
+    if hours > 23 or minutes > 59:
+        return None
+    return time(hours, minutes)
+
+
+def parse_args(text: str, today: date) -> Prefill:
+    prefill = Prefill()
+    text = _take_quoted(text, prefill)
+    text = _take_iso_date(text, prefill)
+    text = _take_range(text, prefill)
+    _take_words(text.split(), prefill, today)
+    return prefill
+
+
+def _take_quoted(text: str, prefill: Prefill) -> str:
+    def replace(found: re.Match[str]) -> str:
+        value = next(g for g in found.groups() if g is not None).strip()
+        if prefill.label is None and value:
+            prefill.label = value
+            return " "
+        return f" {found.group(0)} "  # a second label: left visible, as typed
+
+    return _QUOTED.sub(replace, text)
+
+
+def _take_iso_date(text: str, prefill: Prefill) -> str:
+    def replace(found: re.Match[str]) -> str:
+        try:
+            day = date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            return found.group(0)
+        if prefill.day is not None:
+            return found.group(0)
+        prefill.day = day
+        return " "
+
+    return _ISO_DATE.sub(replace, text)
+
+
+def _take_range(text: str, prefill: Prefill) -> str:
+    def replace(found: re.Match[str]) -> str:
+        start, end = parse_clock(found.group(1)), parse_clock(found.group(2))
+        if start is None or end is None or prefill.start is not None:
+            return found.group(0)
+        prefill.start, prefill.end = start, end
+        return " "
+
+    return _RANGE.sub(replace, text)
+
+
+def _take_words(words: list[str], prefill: Prefill, today: date) -> None:
+    index = 0
+    while index < len(words):
+        used = _take_at(words, index, prefill, today)
+        if used:
+            index += used
+        else:
+            prefill.words.append(words[index])
+            index += 1
+
+
+def _take_at(words: list[str], index: int, prefill: Prefill, today: date) -> int:
+    """How many words from `index` were understood (0: none)."""
+    if prefill.day is None:
+        used, day = _date_at(words, index, today)
+        if day is not None:
+            prefill.day = day
+            return used
+    if prefill.theme is None:
+        for size in range(min(MAX_THEME_WORDS, len(words) - index), 0, -1):
+            theme = find_theme(" ".join(words[index : index + size]))
+            if theme is not None:
+                prefill.theme = theme
+                return size
+    clock = parse_clock(words[index], bare=False)
+    if clock is not None and (prefill.start is None or prefill.end is None):
+        if prefill.start is None:
+            prefill.start = clock
+        else:
+            prefill.end = clock
+        return 1
+    return 0
+
+
+def _date_at(words: list[str], index: int, today: date) -> tuple[int, date | None]:
+    word = fold(words[index]).strip(",.;")
+    following = fold(words[index + 1]).strip(",.;") if index + 1 < len(words) else ""
+    if word in _RELATIVE:
+        return 1, today + timedelta(days=_RELATIVE[word])
+    if word == "next" and following in _WEEKDAYS:
+        return 2, weekday_after(today, _WEEKDAYS[following], include_today=False)
+    if word in _WEEKDAYS:
+        if following in ("prochain", "next"):
+            return 2, weekday_after(today, _WEEKDAYS[word], include_today=False)
+        return 1, weekday_after(today, _WEEKDAYS[word], include_today=True)
+    return 0, None
+
+
+def weekday_after(today: date, weekday: int, *, include_today: bool) -> date:
+    """The next such weekday: 'monday' said on a Monday is today; 'next monday' is a week later."""
+    ahead = (weekday - today.weekday()) % 7
+    if ahead == 0 and not include_today:
+        ahead = 7
+    return today + timedelta(days=ahead)
