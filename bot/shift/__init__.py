@@ -1,10 +1,60 @@
-"""The shift feature: command, card form, validation and Graph call."""
+"""The shift feature: /shift (poste, quart), the New shift card, its verbs and the member type-ahead."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.commands import SHIFT
 from bot.router import Router
 from bot.services import Services
+from bot.shift import model as m
+from bot.shift.flow import ShiftFlow
+from bot.shift.members import search
+from bot.turn import Reply, Turn
+
+SEARCH_LIMIT = 15  # Teams shows at most 15 type-ahead results
 
 
-def build_router(services: Services) -> Router:
-    return Router()
+def build_router(services: Services, flow: ShiftFlow | None = None) -> Router:
+    flow = flow or ShiftFlow(services)
+    router = Router()
+
+    @router.command(SHIFT)
+    async def open_form(turn: Turn, args: str) -> list[Reply]:
+        return [await flow.start(turn, args)]
+
+    @router.verb(m.VERB_SUBMIT)
+    async def submit(turn: Turn) -> Reply:
+        return await flow.submit(turn)
+
+    @router.verb(m.VERB_CONFIRM)
+    async def confirm(turn: Turn) -> Reply:
+        return await flow.submit(turn, confirmed=True)
+
+    @router.verb(m.VERB_ADD)
+    async def add_break(turn: Turn) -> Reply:
+        return await flow.edit(turn, "add")
+
+    @router.verb(m.VERB_REMOVE)
+    async def remove_break(turn: Turn) -> Reply:
+        return await flow.edit(turn, "remove")
+
+    @router.verb(m.VERB_CANCEL)
+    async def cancel(turn: Turn) -> Reply:
+        return await flow.cancel(turn)
+
+    @router.verb(m.VERB_TEAM)
+    async def switch_team(turn: Turn) -> Reply:
+        return await flow.switch_team(turn)
+
+    @router.search(m.MEMBERS_DATASET)
+    async def members(turn: Turn, query_text: str, query: dict[str, Any]) -> list[tuple[str, str]]:
+        team_id = await flow.team_for_search(turn, query)
+        if not team_id:
+            return []
+        options = query.get("queryOptions") if isinstance(query.get("queryOptions"), dict) else {}
+        top = options.get("top") if isinstance(options.get("top"), int) else SEARCH_LIMIT
+        found = await flow.directory.members(turn.user, team_id, fresh=False)
+        return [(member.name, member.user_id) for member in search(found, query_text, min(top, SEARCH_LIMIT))]
+
+    return router

@@ -1,0 +1,112 @@
+"""What the shift form needs to know from Graph, with the manager's delegated token (NOTES.md §3):
+joined teams, a team's schedule, members and active scheduling groups; and the POST itself."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.auth.scopes import SHIFT_SCOPES
+from bot.auth.tokens import UserIdentity
+from bot.graph.client import GraphClient
+from bot.graph.errors import GraphForbidden, GraphNotFound
+from bot.shift.members import Member
+from bot.shift.text import fold
+
+MAX_PARALLEL = 4  # Shifts: at most 4 requests per second per team; joined teams are checked 4 at a time
+MEMBERS_TTL_SECONDS = 60.0  # the type-ahead asks on every keystroke
+
+
+@dataclass(frozen=True)
+class TeamOption:
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    enabled: bool
+    provision_status: str
+    time_zone: str | None
+
+    @property
+    def ready(self) -> bool:
+        """Shifts can be created: NOTES.md §2, schedule."""
+        return self.enabled and self.provision_status == "Completed"
+
+
+@dataclass(frozen=True)
+class Group:
+    group_id: str
+    name: str
+
+
+class ShiftDirectory:
+    def __init__(self, graph: GraphClient) -> None:
+        self._graph = graph
+        self._members: dict[tuple[str, str], tuple[float, list[Member]]] = {}
+
+    async def joined_teams(self, user: UserIdentity) -> list[TeamOption]:
+        found = await self._graph.get_all(user, SHIFT_SCOPES, "me", "joinedTeams")
+        teams = [TeamOption(str(t["id"]), str(t.get("displayName") or t["id"])) for t in found if t.get("id")]
+        return sorted(teams, key=lambda team: fold(team.name))
+
+    async def schedule(self, user: UserIdentity, team_id: str) -> Schedule:
+        try:
+            found = await self._graph.get(user, SHIFT_SCOPES, "teams", team_id, "schedule")
+        except GraphNotFound:
+            return Schedule(enabled=False, provision_status="NotFound", time_zone=None)
+        return Schedule(
+            enabled=found.get("enabled") is True,
+            provision_status=str(found.get("provisionStatus") or "NotStarted"),
+            time_zone=found.get("timeZone") if isinstance(found.get("timeZone"), str) else None,
+        )
+
+    async def schedulable_teams(self, user: UserIdentity) -> list[tuple[TeamOption, Schedule]]:
+        """The joined teams whose schedule is enabled and provisioned."""
+        teams = await self.joined_teams(user)
+        gate = asyncio.Semaphore(MAX_PARALLEL)
+
+        async def check(team: TeamOption) -> Schedule | None:
+            async with gate:
+                try:
+                    return await self.schedule(user, team.team_id)
+                except GraphForbidden:
+                    return None
+
+        schedules = await asyncio.gather(*(check(team) for team in teams))
+        return [(team, s) for team, s in zip(teams, schedules, strict=True) if s is not None and s.ready]
+
+    async def members(self, user: UserIdentity, team_id: str, *, fresh: bool = True) -> list[Member]:
+        key = (user.aad_object_id, team_id)
+        cached = self._members.get(key)
+        if not fresh and cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        found = await self._graph.get_all(user, SHIFT_SCOPES, "teams", team_id, "members")
+        members = sorted(_members_of(found), key=lambda member: fold(member.name))
+        self._members[key] = (time.monotonic() + MEMBERS_TTL_SECONDS, members)
+        return members
+
+    async def active_groups(self, user: UserIdentity, team_id: str) -> list[Group]:
+        found = await self._graph.get_all(user, SHIFT_SCOPES, "teams", team_id, "schedule", "schedulingGroups")
+        groups = [
+            Group(str(g["id"]), str(g.get("displayName") or g["id"]))
+            for g in found
+            if g.get("id") and g.get("isActive") is not False
+        ]
+        return sorted(groups, key=lambda group: fold(group.name))
+
+    async def create_shift(self, user: UserIdentity, team_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._graph.post(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", body=body)
+
+
+def _members_of(found: list[dict[str, Any]]) -> list[Member]:
+    """aadUserConversationMember entries; `userId` is what shift.userId wants (not the membership id)."""
+    members = []
+    for entry in found:
+        user_id = entry.get("userId")
+        if isinstance(user_id, str) and user_id:
+            members.append(Member(user_id=user_id, name=str(entry.get("displayName") or entry.get("email") or user_id)))
+    return members
