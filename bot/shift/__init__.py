@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands import SHIFT
+from bot.flows import ACTION_BUDGET_SECONDS
+from bot.graph.client import deadline
 from bot.router import Router
 from bot.services import Services
 from bot.shift import model as m
@@ -54,7 +56,8 @@ def build_router(services: Services, flow: ShiftFlow | None = None) -> Router:
             return []
         options = query.get("queryOptions") if isinstance(query.get("queryOptions"), dict) else {}
         top = options.get("top") if isinstance(options.get("top"), int) else SEARCH_LIMIT
-        found = await flow.directory.members(turn.user, team_id, fresh=False)
+        with deadline(ACTION_BUDGET_SECONDS):  # an invoke: Teams wants the answer within 5 s
+            found = await flow.directory.members(turn.user, team_id, fresh=False)
         return [(member.name, member.user_id) for member in search(found, query_text, min(top, SEARCH_LIMIT))]
 
     return router

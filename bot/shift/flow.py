@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.flows import FormFlow, FormView
+from bot.flows import ACTION_BUDGET_SECONDS, FormFlow, FormView
 from bot.forms import FormRecord
+from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.i18n import Lang, t
 from bot.services import Services
@@ -64,8 +65,9 @@ class ShiftFlow(FormFlow):
     # --- /shift ------------------------------------------------------------------------------------------
     async def start(self, turn: Turn, args: str) -> Reply:
         try:
-            teams = await self._team_choices(turn)
-            data = await self._team_data(turn, *teams[0])
+            with deadline(ACTION_BUDGET_SECONDS):
+                teams = await self._team_choices(turn)
+                data = await self._team_data(turn, *teams[0])
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "shift.title"), [problem.message]))
         except GraphError as error:
@@ -158,7 +160,8 @@ class ShiftFlow(FormFlow):
         if wanted not in choices:
             return Reply.in_place(self.render_form(record, turn.lang, FormView()))
         try:
-            data = await self._team_data(turn, TeamOption(wanted, choices[wanted]))
+            with deadline(ACTION_BUDGET_SECONDS):  # a card action: Teams wants the answer within 5 s
+                data = await self._team_data(turn, TeamOption(wanted, choices[wanted]))
         except ShiftUnavailable as problem:
             return Reply.in_place(self.render_form(record, turn.lang, FormView(banner=problem.message)))
         except GraphError as error:
