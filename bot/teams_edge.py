@@ -12,6 +12,8 @@ SDK defects worked around here (see docs/decisions.md; each has a regression tes
 3. msrest's ClientRetryPolicy scans range(999) against a 500-item list twice per reply: its `safe_codes` becomes
    a frozenset, same codes, O(1) lookups.
 4. Teams' conversation.tenantId is lost by the schema (it maps `tenantID`): the tenant is read from channelData.
+5. TeamsInfo.get_team_details blocks the event loop (a synchronous msrest call behind an async name): the edge
+   makes the same call in a worker thread.
 """
 
 from __future__ import annotations
@@ -190,7 +192,9 @@ class ManagerDeskBot(TeamsActivityHandler):
             if team.aad_group_id:
                 return team.aad_group_id
             if team.id not in self._team_group_ids:
-                details = await TeamsInfo.get_team_details(turn_context, team.id)
+                # TeamsInfo.get_team_details is async in name only: its HTTP call blocks. Run it in a thread.
+                connector = await TeamsInfo.get_teams_connector_client(turn_context)
+                details = await asyncio.to_thread(connector.teams.get_team_details, team.id)
                 if details is None or not details.aad_group_id:
                     return None
                 self._team_group_ids[team.id] = details.aad_group_id
