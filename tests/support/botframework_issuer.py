@@ -93,7 +93,10 @@ class BotFrameworkIssuer:
     def start(self) -> BotFrameworkIssuer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="bf-issuer", daemon=True)
+        # A short poll interval: shutdown() waits for it (the default 0.5 s would be paid by every test).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="bf-issuer", daemon=True
+        )
         self._thread.start()
         return self
 
