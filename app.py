@@ -21,7 +21,7 @@ def main() -> int:
 
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
-    except NotImplementedError as error:
+    except (ConfigError, NotImplementedError) as error:  # e.g. AUTH_MODE=sso without OAUTH_CONNECTION_NAME
         print(error, file=sys.stderr)
         return 2
     return 0

@@ -33,6 +33,10 @@ class Settings:
     dev_signing_key: str = "data/dev-signing-key.pem"
     booking_business_id: str = ""
     oauth_connection_name: str = ""
+    # The Bot Framework user-token service; empty means the SDK's public-cloud default (api.botframework.com).
+    oauth_url: str = ""
+    # Where MSAL sends on-behalf-of requests: https://login.microsoftonline.com, or a sovereign cloud's host.
+    aad_authority_host: str = "https://login.microsoftonline.com"
     allowed_tenants: tuple[str, ...] = ()
     graph_timeout_seconds: float = 4.0
     graph_max_attempts: int = 3
@@ -68,6 +72,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         dev_signing_key=env.get("DEV_SIGNING_KEY", "") or "data/dev-signing-key.pem",
         booking_business_id=env.get("BOOKING_BUSINESS_ID", ""),
         oauth_connection_name=env.get("OAUTH_CONNECTION_NAME", ""),
+        oauth_url=_secure_url(env, "OAUTH_URL", ""),
+        aad_authority_host=_secure_url(env, "AAD_AUTHORITY_HOST", "https://login.microsoftonline.com", loopback=False),
         allowed_tenants=tuple(t.strip().lower() for t in env.get("ALLOWED_TENANTS", "").split(",") if t.strip()),
         graph_timeout_seconds=_float(env, "GRAPH_TIMEOUT_SECONDS", 4.0, 0.1, 60),
         graph_max_attempts=_int(env, "GRAPH_MAX_ATTEMPTS", 3, 1, 10),
@@ -122,6 +128,21 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _secure_url(env: Mapping[str, str], name: str, default: str, loopback: bool = True) -> str:
+    """An https origin such as https://host[:port] (plain http only for a loopback host, i.e. a local test
+    double, when `loopback`). Empty stays empty."""
+    raw = (env.get(name, "") or default).rstrip("/")
+    if not raw:
+        return raw
+    parsed = urlparse(raw)
+    local_http = loopback and parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parsed.hostname or not (parsed.scheme == "https" or local_http):
+        raise ConfigError(name, f"expected an https URL, got {raw!r}")
+    if parsed.path or parsed.query or parsed.fragment or parsed.username or parsed.password:
+        raise ConfigError(name, f"expected only a scheme and host (and port), got {raw!r}")
+    return raw
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
