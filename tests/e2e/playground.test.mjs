@@ -15,16 +15,34 @@ import {
   fill,
   openBrowser,
   openPersonalChat,
+  pickDate,
+  pickTime,
   press,
   screenshot,
   screenshotPage,
   textbox,
+  toggle,
   waitForText,
 } from './lib/client.mjs';
 import { ROOT, sandboxControls, startStack } from './lib/stack.mjs';
 
 const seed = (name) => JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'data', 'seeds', name), 'utf8')).request;
 const SEED_CUSTOMER = seed('create-bookingcustomer.example.json');
+const SEED_SHIFT = seed('create-shift.example.json');
+const TEAM = { id: 'e2a4b6c8-1d3f-4a5b-9c7d-0e1f2a3b4c5d', name: 'Contoso Retail' };
+const SHIFTS_PATH = `/beta/teams/${TEAM.id}/schedule/shifts`;
+// The seed shift as a manager in Paris types it (the Playground runs with TZ=Europe/Paris; CET is UTC+1 in March).
+const SEED_SHIFT_TYPED = {
+  member: 'Megan Bowen', // c5d0c76b-80c4-481c-be50-923cd8d680a1 in the sandbox's team
+  group: 'Front desk', // TAG_228940ed-ff84-4e25-b129-1b395cf78be0
+  date: '2019-03-11',
+  start: '16:00', // 15:00Z
+  end: '01:00', // 00:00Z the next day
+  label: 'Day shift',
+  notes: 'Please do inventory as part of your shift.',
+  colour: 'blue',
+  breaks: [{ name: 'Lunch', start: '16:00', end: '16:15', paid: true }],
+};
 const BUSINESS = { id: 'contosolunchdelivery@contoso.com', name: 'Contoso Lunch Delivery' };
 const CUSTOMERS_PATH = `/beta/solutions/bookingBusinesses/${encodeURIComponent(BUSINESS.id)}/customers`;
 
@@ -125,6 +143,70 @@ const FR = {
   done: 'Client créé',
 };
 
+/** Fills the New shift card by its labels (`typed`: what a manager in Paris types). */
+async function fillShift(card, typed, labels) {
+  await choose(card, labels.member, typed.member);
+  await choose(card, labels.group, typed.group);
+  await pickDate(card, labels.date, typed.date);
+  await pickTime(card, labels.start, typed.start);
+  await pickTime(card, labels.end, typed.end);
+  await fill(card, labels.label, typed.label);
+  if (typed.notes) await fill(card, labels.notes, typed.notes);
+  await choose(card, labels.colour, labels.colours[typed.colour]);
+  for (const [i, pause] of (typed.breaks || []).entries()) {
+    const n = i + 1;
+    await press(card, labels.addBreak);
+    await textbox(card, labels.breakName(n)).waitFor();
+    await fill(card, labels.breakName(n), pause.name);
+    await pickTime(card, labels.breakStart(n), pause.start);
+    await pickTime(card, labels.breakEnd(n), pause.end);
+    await toggle(card, labels.breakPaid(n), pause.paid);
+  }
+  assert.ok(await card.getByRole('radio', { name: labels.publish }).isChecked(), 'publish now is the default');
+}
+
+const SHIFT_EN = {
+  title: 'New shift',
+  member: 'Team member',
+  group: 'Scheduling group',
+  date: 'Date',
+  start: 'Start time',
+  end: 'End time',
+  label: 'Label',
+  notes: 'Notes',
+  colour: 'Colour',
+  colours: { blue: 'Blue', green: 'Green' },
+  addBreak: 'Add break',
+  breakName: (n) => `Break ${n} name`,
+  breakStart: (n) => `Break ${n} start`,
+  breakEnd: (n) => `Break ${n} end`,
+  breakPaid: (n) => `Break ${n} paid`,
+  publish: 'Publish now (the team sees it)',
+  create: 'Create shift',
+  done: 'Shift published',
+};
+
+const SHIFT_FR = {
+  title: 'Nouveau poste',
+  member: "Membre de l'équipe",
+  group: 'Groupe de planification',
+  date: 'Date',
+  start: 'Heure de début',
+  end: 'Heure de fin',
+  label: 'Libellé',
+  notes: 'Notes',
+  colour: 'Couleur',
+  colours: { blue: 'Bleu', green: 'Vert' },
+  addBreak: 'Ajouter une pause',
+  breakName: (n) => `Nom de la pause ${n}`,
+  breakStart: (n) => `Début de la pause ${n}`,
+  breakEnd: (n) => `Fin de la pause ${n}`,
+  breakPaid: (n) => `Pause ${n} payée`,
+  publish: "Publier maintenant (l'équipe le voit)",
+  create: 'Créer le poste',
+  done: 'Poste publié',
+};
+
 describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
   before(async () => {
     stack = await startStack();
@@ -169,6 +251,38 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
     });
   });
 
+  test('/shift: the seed shift typed into the card is published', { timeout: 90_000 }, async (t) => {
+    await asManager(t, {}, async (chat) => {
+      const card = await chat.send('/shift');
+      await waitForText(card, SHIFT_EN.title);
+      await waitForText(card, /^Times are in Europe\/Paris\./, 5000);
+      await fillShift(card, SEED_SHIFT_TYPED, SHIFT_EN);
+      await screenshot(card, 'shift-form');
+      assert.deepEqual(await posts(SHIFTS_PATH), [], 'nothing is posted before Create shift');
+
+      await press(card, SHIFT_EN.create);
+      await waitForText(card, SHIFT_EN.done);
+      await waitForText(card, SEED_SHIFT_TYPED.member);
+      await waitForText(card, SEED_SHIFT_TYPED.group);
+      await waitForText(card, SEED_SHIFT_TYPED.label);
+      await waitForText(card, '16:00 – 01:00 next day (Europe/Paris)');
+      await waitForText(card, 'Lunch, 16:00 – 16:15, paid');
+      await waitForText(card, 'Shift id');
+      await screenshot(card, 'shift-confirmation');
+
+      const created = await posts(SHIFTS_PATH);
+      assert.equal(created.length, 1, 'exactly one shift POST');
+      assert.equal(created[0].status, 201);
+      const body = created[0].body;
+      assert.equal(body.userId, SEED_SHIFT.userId);
+      assert.equal(body.schedulingGroupId, SEED_SHIFT.schedulingGroupId);
+      assert.deepEqual(body.sharedShift, SEED_SHIFT.sharedShift, "the seed's sharedShift, field for field, in UTC");
+      assert.equal(body.draftShift, null, 'published: no draft copy');
+      const headers = Object.keys(created[0].headers).map((h) => h.toLowerCase());
+      assert.ok(!headers.includes('ms-app-acts-as'), 'no MS-APP-ACTS-AS header');
+    });
+  });
+
   test('a validation error is shown on the card, then corrected', { timeout: 90_000 }, async (t) => {
     await asManager(t, {}, async (chat) => {
       const card = await chat.send('/customer');
@@ -205,7 +319,7 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
     });
   });
 
-  test('a French-speaking manager gets French cards', { timeout: 90_000 }, async (t) => {
+  test('a French-speaking manager gets French cards', { timeout: 120_000 }, async (t) => {
     await asManager(t, { locale: 'fr-FR' }, async (chat) => {
       const help = await chat.send('/aide');
       await waitForText(help, '/client');
@@ -223,6 +337,26 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
       const created = await posts(CUSTOMERS_PATH);
       assert.equal(created.length, 1);
       assert.deepEqual(created[0].body, customer);
+
+      const shiftCard = await chat.send('/poste');
+      await waitForText(shiftCard, SHIFT_FR.title);
+      await waitForText(shiftCard, /^Heures dans le fuseau Europe\/Paris\./, 5000);
+      const typed = { member: 'Alex Wilber', group: 'Kitchen', date: '2026-07-14', start: '22:00', end: '06:00', label: 'Nuit', colour: 'green' };
+      await fillShift(shiftCard, typed, SHIFT_FR);
+      await screenshot(shiftCard, 'shift-form-fr');
+      await press(shiftCard, SHIFT_FR.create);
+      await waitForText(shiftCard, SHIFT_FR.done);
+      await waitForText(shiftCard, '22:00 – 06:00 le lendemain (Europe/Paris)');
+      await waitForText(shiftCard, 'Id du poste');
+      await screenshot(shiftCard, 'shift-confirmation-fr');
+      const shifts = await posts(SHIFTS_PATH);
+      assert.equal(shifts.length, 1);
+      // An overnight shift in Paris summer time (UTC+2): 22:00 -> 06:00 the next day.
+      assert.equal(shifts[0].body.sharedShift.startDateTime, '2026-07-14T20:00:00Z');
+      assert.equal(shifts[0].body.sharedShift.endDateTime, '2026-07-15T04:00:00Z');
+      assert.equal(shifts[0].body.sharedShift.displayName, 'Nuit');
+      assert.equal(shifts[0].body.sharedShift.theme, 'green');
+
       const locales = new Set(stack.relay.seen.map((a) => a.locale));
       assert.deepEqual([...locales], ['fr-FR'], 'every activity carried the French locale');
     });

@@ -106,15 +106,61 @@ export async function fill(card, label, value) {
   await expectValue(box, value);
 }
 
-async function expectValue(locator, value) {
+/** Waits until the input shows `expected` (a string, or a test of what it shows). */
+async function expectValue(locator, expected, wanted = expected) {
+  const ok = typeof expected === 'function' ? expected : (shown) => shown === expected;
   const deadline = Date.now() + 5000;
   let current;
   while (Date.now() < deadline) {
     current = await locator.inputValue();
-    if (current === value) return;
+    if (ok(current)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`input kept ${JSON.stringify(current)} instead of ${JSON.stringify(value)}`);
+  throw new Error(`input shows ${JSON.stringify(current)}, not ${JSON.stringify(wanted)}`);
+}
+
+/** The input a card's `<label for>` points at. Date and time pickers open popups that hide the rest of the page
+ * from the accessibility tree, so these are found through the label element itself. */
+async function inputOf(card, label) {
+  const element = card.locator('label').filter({ hasText: labelled(label) }).first();
+  const id = await element.getAttribute('for');
+  return card.locator(`[id="${id}"]`);
+}
+
+/** An Input.Date (a Fluent date picker that accepts typed text): `iso` is YYYY-MM-DD. */
+export async function pickDate(card, label, iso) {
+  const input = await inputOf(card, label);
+  await input.click();
+  await input.fill(iso);
+  await card.page().keyboard.press('Tab');
+  const [year, , day] = iso.split('-');
+  // It shows the date in words ("March 11, 2019"): check the year and the day are there.
+  await expectValue(input, (shown) => shown.includes(year) && new RegExp(`\\b${Number(day)}\\b`).test(shown), iso);
+}
+
+/** An Input.Time (a Fluent time picker; free text in 24-hour form is accepted): `hhmm` is HH:MM. */
+export async function pickTime(card, label, hhmm) {
+  const input = await inputOf(card, label);
+  await input.click();
+  await input.fill(hhmm);
+  await card.page().keyboard.press('Tab');
+  const [h, m] = hhmm.split(':').map(Number);
+  // It shows "4:00 PM" (en-US) or "16:00": read it back as hours and minutes.
+  const same = (shown) => {
+    const match = /(\d{1,2})\D(\d{2})(?:\s*([AaPp])\.?\s*[Mm])?/.exec(shown);
+    if (!match) return false;
+    let hour = Number(match[1]) % (match[3] ? 12 : 24);
+    if (match[3] && match[3].toUpperCase() === 'P') hour += 12;
+    return hour === h && Number(match[2]) === m;
+  };
+  await expectValue(input, same, hhmm);
+}
+
+/** An Input.Toggle, by its label; `on` true or false. */
+export async function toggle(card, label, on) {
+  const box = card.getByRole('checkbox', { name: labelled(label) });
+  if ((await box.isChecked()) !== on) await box.click();
+  if ((await box.isChecked()) !== on) throw new Error(`toggle ${label} did not become ${on}`);
 }
 
 export async function press(card, title) {

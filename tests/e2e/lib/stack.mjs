@@ -235,6 +235,8 @@ export async function startStack() {
           env: {
             ...baseEnv,
             TEAMSAPPTESTER_BROWSER: 'none',
+            // The Playground sends its own process's time zone as the activity's localTimezone: a manager in Paris.
+            TZ: process.env.E2E_TZ || 'Europe/Paris',
             M365_AGENTS_PLAYGROUND_CONFIG_PATH: PLAYGROUND_CONFIG,
             M365_AGENTS_PLAYGROUND_LOGFILE: path.join(dir, 'playground-ui.log'),
           },
