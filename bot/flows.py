@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bot import i18n
 from bot.forms import FORM_ID, FormRecord
@@ -66,6 +67,7 @@ class FormView:
 
 class FormFlow(ABC):
     kind: str  # e.g. "customer"; verbs are "<kind>.submit", "<kind>.add", "<kind>.remove", "<kind>.cancel"
+    row_limits: ClassVar[Mapping[str, int]] = {}  # repeating row groups and how many rows each may have
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -112,15 +114,24 @@ class FormFlow(ABC):
     async def prepare(self, turn: Turn, record: FormRecord) -> None:  # noqa: B027 (an optional hook)
         """Hook: fill choices and defaults (businesses, teams, members) into record.context."""
 
-    async def edit(self, turn: Turn, change: str) -> Reply:
+    async def load_for_edit(self, turn: Turn) -> FormRecord | Reply:
+        """The open form with what the card posted merged in; or, when the form is gone or finished,
+        the reply to give instead (out of date, or the confirmation)."""
         record = await self.load(turn)
         if record is None:
             return self.stale(turn)
         if record.status != "open":
             return Reply.in_place(self.render_done(record, turn.lang))
         record.merge_inputs(turn.data)
+        return record
+
+    async def edit(self, turn: Turn, change: str) -> Reply:
+        record = await self.load_for_edit(turn)
+        if isinstance(record, Reply):
+            return record
         group = str(turn.data.get("group") or "")
-        if change == "add" and group:
+        # An add past the limit (a stale card's button) or to an unknown group only re-renders.
+        if change == "add" and len(record.rows.get(group, [])) < self.row_limits.get(group, 0):
             record.add_row(group)
         elif change == "remove" and group:
             record.remove_row(group, str(turn.data.get("row") or ""))

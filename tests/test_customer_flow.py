@@ -14,8 +14,10 @@ import pytest
 
 from bot.auth.tokens import DevTokenProvider
 from bot.customer.model import MAX_ROWS
-from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, find_input_by_label, iter_inputs
+from tests.cardcheck import find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
+from tests.desk import Desk as BaseDesk
+from tests.desk import actions_of, message_under, texts
 from tests.fixtures_sandbox import BUSINESS_ID, OTHER_BUSINESS_ID, SandboxHandle
 from tests.teams import Connector, TeamsClient, card_of
 
@@ -24,103 +26,8 @@ CUSTOMERS_PATH = f"/beta/solutions/bookingBusinesses/{quote(BUSINESS_ID, safe=''
 POST_CUSTOMERS = "^POST /beta/solutions/bookingBusinesses/[^/]+/customers$"
 
 
-def texts(node: Any) -> str:
-    found: list[str] = []
-    if isinstance(node, dict):
-        found += [node[k] for k in ("text", "title", "label", "value") if isinstance(node.get(k), str)]
-        found += [texts(v) for k, v in node.items() if k != "data"]
-    elif isinstance(node, list):
-        found += [texts(item) for item in node]
-    return "\n".join(s for s in found if s)
-
-
-def actions_of(node: Any) -> list[dict[str, Any]]:
-    """Every action of a card, in ActionSets and at the bottom."""
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if isinstance(node.get("type"), str) and node["type"].startswith("Action."):
-            found.append(node)
-        for key, value in node.items():
-            if key != "data":
-                found += actions_of(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += actions_of(item)
-    return found
-
-
-def message_under(card: dict[str, Any], input_id: str) -> str | None:
-    """The server's message right under an input (the next element, an Attention TextBlock), if any."""
-
-    def walk(node: Any) -> str | None:
-        if isinstance(node, list):
-            for index, item in enumerate(node):
-                if isinstance(item, dict) and item.get("id") == input_id:
-                    following = node[index + 1] if index + 1 < len(node) else {}
-                    is_error = following.get("type") == "TextBlock" and following.get("color") == "Attention"
-                    return following["text"] if is_error else None
-                found = walk(item)
-                if found is not None:
-                    return found
-        elif isinstance(node, dict):
-            for value in node.values():
-                found = walk(value)
-                if found is not None:
-                    return found
-        return None
-
-    return walk(card.get("body", []))
-
-
-class Desk:
-    """A manager in Teams: sends commands, reads the card, fills inputs by label, presses buttons."""
-
-    def __init__(self, teams: TeamsClient, sandbox: SandboxHandle) -> None:
-        self.teams = teams
-        self.sandbox = sandbox
-        self.card: dict[str, Any] = {}
-        self.inputs: dict[str, str] = {}
-        self.seen: list[dict[str, Any]] = []
-
-    async def say(self, text: str) -> dict[str, Any]:
-        [reply] = await self.teams.say(text)
-        card = card_of(reply)
-        assert card is not None, reply
-        return self.show(card)
-
-    def show(self, card: dict[str, Any]) -> dict[str, Any]:
-        self.card = card
-        self.seen.append(card)
-        # What the host would post back untouched: each input's current value.
-        self.inputs = {str(el["id"]): str(el.get("value") or "") for el in iter_inputs(card)}
-        return card
-
-    def value(self, label: str) -> str:
-        return self.inputs[find_input_by_label(self.card, label)["id"]]
-
-    def fill(self, by_label: dict[str, str]) -> None:
-        for label, value in by_label.items():
-            self.inputs[find_input_by_label(self.card, label)["id"]] = value
-
-    def action(self, title: str) -> dict[str, Any]:
-        [action] = [a for a in actions_of(self.card) if a.get("title") == title]
-        return action
-
-    def data_for(self, title: str) -> tuple[str, dict[str, Any]]:
-        """The invoke's verb and data as Teams builds them: the action's data merged with every input."""
-        action = self.action(title)
-        assert action["type"] == "Action.Execute"
-        inputs = {} if action.get("associatedInputs") == "none" else self.inputs
-        return action["verb"], {**action.get("data", {}), **inputs}
-
-    async def press(self, title: str) -> dict[str, Any]:
-        verb, data = self.data_for(title)
-        return await self.execute(verb, data)
-
-    async def execute(self, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-        body = await self.teams.execute(verb, data)
-        assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive", body
-        return self.show(body["value"])
+class Desk(BaseDesk):
+    """The manager, with the customer-specific look-ups."""
 
     async def posted_customers(self) -> list[dict[str, Any]]:
         return [r for r in await self.sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/customers")]
@@ -128,11 +35,6 @@ class Desk:
     async def customers(self, business: str = BUSINESS_ID) -> list[dict[str, Any]]:
         reply = await self.sandbox.call("GET", f"/solutions/bookingBusinesses/{quote(business, safe='')}/customers")
         return reply.body["value"]
-
-    def check_cards(self) -> None:
-        assert_valid_cards(*self.seen)
-        for card in self.seen:
-            assert_inputs_labelled(card)
 
 
 @pytest.fixture

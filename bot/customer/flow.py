@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from bot.auth.scopes import CUSTOMER_SCOPES
 from bot.customer.model import (
@@ -25,7 +26,7 @@ from bot.flows import FormFlow, FormView
 from bot.forms import FormRecord
 from bot.graph.errors import GraphBadRequest, GraphError
 from bot.i18n import Lang, t
-from bot.turn import Reply, Turn
+from bot.turn import Turn
 from cards.customer import CustomerForm, customer_done_card, customer_form_card
 
 log = logging.getLogger("managerdesk.customer")
@@ -44,6 +45,7 @@ _INDEXED_KEY = re.compile(r"^(?P<group>addresses|phones)\[(?P<i>\d+)\]\.(?P<fiel
 
 class CustomerFlow(FormFlow):
     kind = KIND
+    row_limits: ClassVar[Mapping[str, int]] = {ADDRESSES: MAX_ROWS, PHONES: MAX_ROWS}
 
     # --- opening ------------------------------------------------------------------------------------------
     async def prepare(self, turn: Turn, record: FormRecord) -> None:
@@ -73,16 +75,6 @@ class CustomerFlow(FormFlow):
         if not businesses and not self.services.settings.booking_business_id:
             record.context["business_problem"] = ["customer.business_none", ""]
         return businesses
-
-    async def edit(self, turn: Turn, change: str) -> Reply:
-        """Add/remove rows; an add beyond MAX_ROWS (a stale card's button) or to an unknown group only
-        re-renders."""
-        if change == "add":
-            group = str(turn.data.get("group") or "")
-            record = await self.load(turn)
-            if record is not None and (group not in (ADDRESSES, PHONES) or len(record.rows.get(group, [])) >= MAX_ROWS):
-                change = "refresh"
-        return await super().edit(turn, change)
 
     # --- rendering ----------------------------------------------------------------------------------------
     def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]:

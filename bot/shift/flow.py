@@ -3,10 +3,10 @@ submit validates it, asks about daylight-saving readings, posts the shift, and s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.flows import ACTION_BUDGET_SECONDS, FormFlow, FormView
 from bot.forms import FormRecord
@@ -56,6 +56,7 @@ class TeamData:
 
 class ShiftFlow(FormFlow):
     kind = m.KIND
+    row_limits: ClassVar[Mapping[str, int]] = {m.BREAKS: m.MAX_BREAKS}
 
     def __init__(self, services: Services, *, now: Clock | None = None) -> None:
         super().__init__(services)
@@ -149,12 +150,9 @@ class ShiftFlow(FormFlow):
 
     # --- another team ------------------------------------------------------------------------------------
     async def switch_team(self, turn: Turn) -> Reply:
-        record = await self.load(turn)
-        if record is None:
-            return self.stale(turn)
-        if record.status != "open":
-            return Reply.in_place(self.render_done(record, turn.lang))
-        record.merge_inputs(turn.data)
+        record = await self.load_for_edit(turn)
+        if isinstance(record, Reply):
+            return record
         choices = {team_id: name for name, team_id in record.context.get("teams") or []}
         wanted = str(record.values.get(m.TEAM) or "")
         if wanted not in choices:
