@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,13 +127,25 @@ def _identity_fields(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
 
 
 def _address_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
-    rows = list(form.rows.get(ADDRESSES, []))
-    elements: list[ac.CardElement] = [section(t(lang, "customer.addresses"))]
+    return _rows_section(form, lang, ADDRESSES, "addresses", "add_address", _address_row)
+
+
+def _rows_section(
+    form: CustomerForm,
+    lang: Lang,
+    group: str,
+    name: str,
+    add_key: str,
+    build_row: Callable[[CustomerForm, Lang, str, int], ac.Container],
+) -> list[ac.CardElement]:
+    """A heading, the group's rows (or a line saying there are none) and an Add button while under the limit."""
+    rows = list(form.rows.get(group, []))
+    elements: list[ac.CardElement] = [section(t(lang, f"customer.{name}"))]
     if not rows:
-        elements.append(paragraph(t(lang, "customer.no_addresses"), subtle=True))
-    elements += [_address_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
+        elements.append(paragraph(t(lang, f"customer.no_{name}"), subtle=True))
+    elements += [build_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
     if len(rows) < MAX_ROWS:
-        add = execute(t(lang, "customer.add_address"), ADD, form.form_id, extra={"group": ADDRESSES})
+        add = execute(t(lang, f"customer.{add_key}"), ADD, form.form_id, extra={"group": group})
         elements.append(ac.ActionSet(actions=[add]))
     return elements
 
@@ -160,15 +172,7 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
 
 
 def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
-    rows = list(form.rows.get(PHONES, []))
-    elements: list[ac.CardElement] = [section(t(lang, "customer.phones"))]
-    if not rows:
-        elements.append(paragraph(t(lang, "customer.no_phones"), subtle=True))
-    elements += [_phone_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
-    if len(rows) < MAX_ROWS:
-        add = execute(t(lang, "customer.add_phone"), ADD, form.form_id, extra={"group": PHONES})
-        elements.append(ac.ActionSet(actions=[add]))
-    return elements
+    return _rows_section(form, lang, PHONES, "phones", "add_phone", _phone_row)
 
 
 def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:

@@ -91,10 +91,7 @@ def date_field(
     required: bool = False,
     error_message: str | None = None,
 ) -> list[ac.CardElement]:
-    element = ac.DateInput(
-        id=input_id, label=label, value=value or None, is_required=required or None, error_message=error_message
-    )
-    return with_error(element, error)
+    return _picker(ac.DateInput, input_id, label, value, error, required, error_message)
 
 
 def time_field(
@@ -106,7 +103,19 @@ def time_field(
     required: bool = False,
     error_message: str | None = None,
 ) -> list[ac.CardElement]:
-    element = ac.TimeInput(
+    return _picker(ac.TimeInput, input_id, label, value, error, required, error_message)
+
+
+def _picker(
+    kind: type[ac.DateInput] | type[ac.TimeInput],
+    input_id: str,
+    label: str,
+    value: str,
+    error: str | None,
+    required: bool,
+    error_message: str | None,
+) -> list[ac.CardElement]:
+    element = kind(
         id=input_id, label=label, value=value or None, is_required=required or None, error_message=error_message
     )
     return with_error(element, error)

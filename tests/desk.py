@@ -3,11 +3,16 @@ presses buttons the way Teams does (the action's data merged with every input's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+import aiohttp
+
+from bot.auth.tokens import DevTokenProvider
 from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, find_input_by_label, iter_inputs
 from tests.fixtures_sandbox import SandboxHandle
-from tests.teams import TeamsClient, card_of
+from tests.teams import Connector, TeamsClient, card_of
+
+D = TypeVar("D", bound="Desk")
 
 
 def texts(node: Any) -> str:
@@ -116,3 +121,19 @@ class Desk:
         assert_valid_cards(*self.seen)
         for card in self.seen:
             assert_inputs_labelled(card)
+
+
+async def start_desk(
+    desk_class: type[D],
+    bot_factory: Any,
+    connector: Connector,
+    http: aiohttp.ClientSession,
+    sandbox: SandboxHandle,
+    **settings: Any,
+) -> D:
+    """The real bot on a real socket, acting against the sandbox, and a manager talking to it."""
+    server = await bot_factory(
+        graph_base_url=sandbox.base_url, token_provider=DevTokenProvider(sandbox.key), **settings
+    )
+    teams = TeamsClient(bot_url=str(server.make_url("")).rstrip("/"), connector=connector, session=http)
+    return desk_class(teams, sandbox)

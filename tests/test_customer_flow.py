@@ -12,14 +12,13 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from bot.auth.tokens import DevTokenProvider
 from bot.customer.model import MAX_ROWS
 from tests.cardcheck import find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
-from tests.desk import actions_of, message_under, texts
+from tests.desk import actions_of, message_under, start_desk, texts
 from tests.fixtures_sandbox import BUSINESS_ID, OTHER_BUSINESS_ID, SandboxHandle
-from tests.teams import Connector, TeamsClient, card_of
+from tests.teams import Connector, card_of
 
 SEED = json.loads((Path(__file__).parent / "data" / "seeds" / "create-bookingcustomer.example.json").read_text())
 CUSTOMERS_PATH = f"/beta/solutions/bookingBusinesses/{quote(BUSINESS_ID, safe='')}/customers"
@@ -41,9 +40,7 @@ class Desk(BaseDesk):
 async def desk(
     bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
 ) -> Desk:
-    server = await bot_factory(graph_base_url=sandbox.base_url, token_provider=DevTokenProvider(sandbox.key))
-    teams = TeamsClient(bot_url=str(server.make_url("")).rstrip("/"), connector=connector, session=http)
-    return Desk(teams, sandbox)
+    return await start_desk(Desk, bot_factory, connector, http, sandbox)
 
 
 SEED_ADDRESS_LABELS = {
@@ -130,11 +127,7 @@ async def test_the_business_list_comes_from_graph_and_typed_values_survive_each_
 async def configured_desk(
     bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle, business: str
 ) -> Desk:
-    token_provider = DevTokenProvider(sandbox.key)
-    server = await bot_factory(
-        graph_base_url=sandbox.base_url, token_provider=token_provider, booking_business_id=business
-    )
-    return Desk(TeamsClient(str(server.make_url("")).rstrip("/"), connector, http), sandbox)
+    return await start_desk(Desk, bot_factory, connector, http, sandbox, booking_business_id=business)
 
 
 async def test_a_configured_business_is_preselected(

@@ -13,12 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.auth.tokens import DevTokenProvider
 from sandbox.errors import shifts_message
 from tests.cardcheck import find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
-from tests.desk import actions_of, texts
+from tests.desk import actions_of, start_desk, texts
 from tests.fixtures_sandbox import (
     KITCHEN_GROUP_ID,
     MEGAN_OID,
@@ -27,7 +26,7 @@ from tests.fixtures_sandbox import (
     UNSCHEDULED_TEAM_ID,
     SandboxHandle,
 )
-from tests.teams import TEAM_THREAD_ID, Connector, TeamsClient, card_of
+from tests.teams import TEAM_THREAD_ID, Connector, card_of
 
 SEED = json.loads((Path(__file__).parent / "data" / "seeds" / "create-shift.example.json").read_text())
 SHIFTS_PATH = f"/beta/teams/{TEAM_ID}/schedule/shifts"
@@ -49,9 +48,7 @@ class Desk(BaseDesk):
 async def desk(
     bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
 ) -> Desk:
-    server = await bot_factory(graph_base_url=sandbox.base_url, token_provider=DevTokenProvider(sandbox.key))
-    teams = TeamsClient(bot_url=str(server.make_url("")).rstrip("/"), connector=connector, session=http)
-    return Desk(teams, sandbox)
+    return await start_desk(Desk, bot_factory, connector, http, sandbox)
 
 
 async def fill_shift(
