@@ -5,25 +5,8 @@ from __future__ import annotations
 import pytest
 from msrest.universal_http.requests import ClientRetryPolicy
 
+from tests.desk import texts as texts_of
 from tests.teams import BOT_ID, TeamsClient, card_of
-
-
-def texts_of(card: dict) -> str:
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str):
-                    found.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return "\n".join(found)
 
 
 @pytest.mark.parametrize("text", ["/help", "help", "HELP", "  /Help  ", "/aide", "?"])

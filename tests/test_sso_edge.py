@@ -16,6 +16,7 @@ from bot.auth.scopes import CUSTOMER_SCOPES, graph_scopes
 from bot.auth.signin import user_key
 from bot.auth.sso import cache_key
 from bot.auth.tokens import UserIdentity
+from tests.desk import texts as texts_of
 from tests.support.fake_entra import JWT_BEARER
 from tests.support.sso_desk import CONNECTION, SsoDesk, sso_desk
 from tests.teams import ADELE, TENANT_ID, card_of
@@ -35,22 +36,6 @@ def oauth_card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
         if attachment.get("contentType") == OAUTH_CARD:
             return attachment["content"]
     return None
-
-
-def texts_of(activities: list[dict[str, Any]]) -> str:
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            found.extend(v for k, v in node.items() if k in ("text", "title", "value") and isinstance(v, str))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(activities)
-    return "\n".join(found)
 
 
 async def stored(desk: SsoDesk, key: str) -> Any:
