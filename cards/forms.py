@@ -11,7 +11,6 @@ from typing import Any
 import microsoft_teams.cards as ac
 
 from bot.forms import FORM_ID
-from bot.i18n import Lang
 from cards.common import envelope, heading, paragraph
 
 Choices = list[tuple[str, str]]  # (title, value)
@@ -175,6 +174,6 @@ def form_card(
     return envelope([heading(title), *(banner_elements or []), *body], actions)
 
 
-def confirmation_card(title: str, lines: list[ac.CardElement], lang: Lang) -> dict[str, Any]:
+def confirmation_card(title: str, lines: list[ac.CardElement]) -> dict[str, Any]:
     """No submit button is left on a confirmation: pressing a stale copy creates nothing anyway."""
     return envelope([heading(title), *lines])

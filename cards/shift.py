@@ -76,7 +76,7 @@ def shift_form_card(state: ShiftFormState, view: FormView, lang: Lang) -> dict[s
 def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
     lines: list[ac.CardElement] = [paragraph(summary.note), facts(summary.facts)]
     lines.extend(paragraph(line, subtle=True) for line in summary.lines)
-    return confirmation_card(summary.title, lines, lang)
+    return confirmation_card(summary.title, lines)
 
 
 def _banners(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
