@@ -91,7 +91,7 @@ class FormFlow(ABC):
 
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         """Graph failures common to every feature; features override for their own codes and call super()."""
-        if isinstance(error, GraphThrottled) or (isinstance(error, GraphUnavailable) and error.status == 503):
+        if isinstance(error, GraphThrottled):
             if error.retry_after:
                 return FormView(banner=t(lang, "form.retry_after", seconds=int(error.retry_after + 0.999)))
             return FormView(banner=t(lang, "form.retry_later"))

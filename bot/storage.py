@@ -6,13 +6,14 @@ the event loop never blocks on the disk."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from bot.executors import run_blocking
 
 
 class SqliteStorage:
@@ -29,14 +30,14 @@ class SqliteStorage:
 
     async def read(self, keys: Iterable[str]) -> dict[str, Any]:
         keys = list(keys)
-        return await asyncio.to_thread(self._read, keys)
+        return await run_blocking("storage", self._read, keys)
 
     async def write(self, changes: Mapping[str, Any]) -> None:
-        await asyncio.to_thread(self._write, dict(changes))
+        await run_blocking("storage", self._write, dict(changes))
 
     async def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)
-        await asyncio.to_thread(self._delete, keys)
+        await run_blocking("storage", self._delete, keys)
 
     def close(self) -> None:
         with self._lock:

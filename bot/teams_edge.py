@@ -62,6 +62,7 @@ from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
 from bot.auth.sso import OboTokenProvider, TokenError, needs_consent
 from bot.auth.tokens import DevTokenProvider, SignInRequired, TokenProvider, UserIdentity
 from bot.commands import SIGNOUT
+from bot.executors import run_blocking
 from bot.features import build_root_router
 from bot.forms import FormStore
 from bot.graph.client import GraphClient, RetryPolicy
@@ -678,7 +679,7 @@ class ManagerDeskBot(TeamsActivityHandler):
             if team.id not in self._team_group_ids:
                 # TeamsInfo.get_team_details is async in name only: its HTTP call blocks. Run it in a thread.
                 connector = await TeamsInfo.get_teams_connector_client(turn_context)
-                details = await asyncio.to_thread(connector.teams.get_team_details, team.id)
+                details = await run_blocking("connector", connector.teams.get_team_details, team.id)
                 if details is None or not details.aad_group_id:
                     return None
                 self._team_group_ids[team.id] = details.aad_group_id
