@@ -293,8 +293,10 @@ async def test_two_simultaneous_presses_create_one_customer(desk: Desk) -> None:
     await open_filled_seed(desk)
     verb, data = desk.data_for("Create")
     first, second = await asyncio.gather(desk.teams.execute(verb, data), desk.teams.execute(verb, data))
-    assert first["value"] == second["value"] and "Customer created" in texts(first["value"])
+    answers = sorted(texts(reply["value"]) for reply in (first, second))
+    assert "Customer created" in answers[0] and "Still creating" in answers[1]  # the loser sent nothing
     assert len(await desk.posted_customers()) == 1
+    assert "Customer created" in texts(await desk.execute(verb, data))
     assert len([c for c in await desk.customers() if c["emailAddress"] == "jonis@relecloud.com"]) == 1
 
 
@@ -336,7 +338,7 @@ async def test_not_staff_of_the_business_is_explained(desk: Desk) -> None:
         ({"status": 404, "code": "ErrorItemNotFound"}, "This Bookings business was not found"),
         ({"status": 429, "count": 3, "retryAfter": 0}, "Microsoft 365 is busy right now. Nothing was created."),
         ({"status": 429, "retryAfter": 30}, "Please try again in 30 seconds."),
-        ({"status": 503, "count": 1, "retryAfter": 0}, "Microsoft 365 did not answer in time."),
+        ({"status": 503, "count": 1, "retryAfter": 0}, "Microsoft 365 did not answer in time, so it may or may not have been created."),
         (
             {"status": 400, "code": "InvalidModel", "message": "The business is not accepting customers."},
             "Microsoft 365 refused this: The business is not accepting customers.",

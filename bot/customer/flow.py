@@ -118,14 +118,25 @@ class CustomerFlow(FormFlow):
             existing, complete = await self._same_email(turn, payload)
             if existing or not complete:
                 record.context["duplicate_of"] = duplicate_key
+                # Customers the manager chose to duplicate: never taken for what this form created.
+                record.context["known_ids"] = [str(c.get("id")) for c in existing]
                 await self.forms.save(record)
                 return self._duplicate_view(record, payload, existing, turn.lang)
-        body = customer_body(payload)
         created = await self.services.graph.post(
-            turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=body
+            turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=customer_body(payload)
         )
-        # Show what Graph stored, falling back to what was sent for anything it did not echo.
-        result: dict[str, Any] = {key: created.get(key, value) for key, value in body.items()}
+        return self._result(record, payload, created)
+
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
+        """The customer an unanswered create made: same email in that business, not one seen before."""
+        existing, _ = await self._same_email(turn, payload)
+        known = set(record.context.get("known_ids") or [])
+        found = [c for c in existing if str(c.get("id")) not in known]
+        return self._result(record, payload, found[-1]) if found else None
+
+    def _result(self, record: FormRecord, payload: NewCustomer, created: dict[str, Any]) -> dict[str, Any]:
+        """What Graph stored, falling back to what was sent for anything it did not echo."""
+        result: dict[str, Any] = {key: created.get(key, value) for key, value in customer_body(payload).items()}
         result["id"] = created.get("id")
         result["business"] = {"id": payload.business_id, "name": self._business_name(record, payload.business_id)}
         return result

@@ -46,17 +46,43 @@ class Collection:
 
 # The monotonic time by which every Graph call of the current task must be over (None: no deadline).
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("graph_deadline", default=None)
+# True inside `deadline(..., patient=True)`: one attempt may take all the time left, not just the usual timeout.
+_patient: contextvars.ContextVar[bool] = contextvars.ContextVar("graph_patient", default=False)
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float, *, patient: bool = False) -> Iterator[None]:
     """Bounds the total time of every Graph call made inside the block — timeouts and Retry-After waits
-    included — e.g. so that a card action answers within Teams' 5-second limit however many calls it makes."""
+    included — e.g. so that a card action answers within Teams' 5-second limit however many calls it makes.
+    `patient`: a background create waits for a slow answer rather than making its outcome unknown."""
     token = _deadline.set(time.monotonic() + seconds)
+    patience = _patient.set(patient)
     try:
         yield
     finally:
+        _patient.reset(patience)
         _deadline.reset(token)
+
+
+@dataclass
+class WriteLog:
+    """Counts the writes (non-idempotent requests) put on the wire inside `track_writes()`: when a call
+    fails with an unknown outcome, a failure before any write is a plain failure, nothing was created."""
+
+    sent: int = 0
+
+
+_writes: contextvars.ContextVar[WriteLog | None] = contextvars.ContextVar("graph_writes", default=None)
+
+
+@contextmanager
+def track_writes() -> Iterator[WriteLog]:
+    log_ = WriteLog()
+    token = _writes.set(log_)
+    try:
+        yield log_
+    finally:
+        _writes.reset(token)
 
 
 def _remaining() -> float | None:
@@ -221,6 +247,11 @@ class GraphClient:
         if remaining is not None and remaining <= 0:
             raise GraphUnavailable(status=0, code="timeout", client_request_id=client_request_id)
         seconds = self._retry.timeout_seconds if remaining is None else min(self._retry.timeout_seconds, remaining)
+        if remaining is not None and _patient.get():
+            seconds = remaining
+        writes = _writes.get()
+        if writes is not None and method not in IDEMPOTENT:
+            writes.sent += 1
         timeout = aiohttp.ClientTimeout(total=seconds)
         started = time.monotonic()
         try:
