@@ -35,6 +35,7 @@ log = logging.getLogger("managerdesk.flows")
 # Teams wants an answer to a card action within 5 s; all Graph calls of one action share this budget.
 ACTION_BUDGET_SECONDS = 4.0
 CLAIM_GRACE_SECONDS = 15.0  # beyond the background wait, before another press may take a create over
+UNKNOWN_SINCE = "_unknownSince"  # in record.context: when a create's outcome first became unknown
 SAVE_ATTEMPTS = 5  # conditional writes lost in a row before giving up (each one means someone else progressed)
 
 i18n.register(
@@ -242,7 +243,8 @@ class FormFlow(ABC):
             if handoff.done():
                 return handoff.result()
             handoff.cancel()  # from now on, the background task updates the card itself
-            return Reply.in_place(self.render_form(record, turn.lang, FormView(t(turn.lang, "form.creating"))))
+            view = FormView(banner=t(turn.lang, "form.creating"), banner_color="Accent")
+            return Reply.in_place(self.render_form(record, turn.lang, view))
 
     async def _background(self, turn: Turn, record: FormRecord, payload: Any, handoff: asyncio.Future[Reply]) -> None:
         try:
@@ -262,6 +264,9 @@ class FormFlow(ABC):
                 found = await self.find_existing(turn, record, payload) if attempt and attempt.look_first else None
                 if found is not None:
                     log.info("%s adopted what an earlier create made form=%s", self.kind, record.form_id)
+                elif attempt and attempt.look_first and not self._settled_long_enough(record):
+                    log.info("%s not found yet, an earlier write may still land form=%s", self.kind, record.form_id)
+                    return await self._finish(turn, record, unknown=True)
                 outcome = found if found is not None else await self.create(turn, record, payload)
             except GraphError as error:
                 log.warning(
@@ -302,6 +307,8 @@ class FormFlow(ABC):
             self._forget_inputs(record)
             log.info("%s created form=%s", self.kind, record.form_id)
         else:
+            if unknown:
+                record.context.setdefault(UNKNOWN_SINCE, self.forms.clock())
             record.status = "unknown" if unknown else "open"
             view = FormView(banner=t(turn.lang, "form.unknown_outcome")) if unknown else view or FormView()
             record.answer = {"activity_id": claim.activity_id if claim else None, "view": asdict(view)}
@@ -314,6 +321,11 @@ class FormFlow(ABC):
         if result is not None:
             return Reply.in_place(self.render_done(record, turn.lang))
         return Reply.in_place(self.render_form(record, turn.lang, view or FormView()))
+
+    def _settled_long_enough(self, record: FormRecord) -> bool:
+        since = record.context.get(UNKNOWN_SINCE)
+        settle = self.services.settings.unknown_settle_seconds
+        return not isinstance(since, int | float) or self.forms.clock() - since >= settle
 
     async def _update_card(self, turn: Turn, reply: Reply) -> None:
         outbound = self.services.outbound

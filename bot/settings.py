@@ -54,6 +54,9 @@ class Settings:
     form_open_days: float = 7.0  # an untouched open form expires after this
     form_done_days: float = 30.0  # a finished form answers late presses this long
     create_wait_seconds: float = 60.0  # how long a create keeps waiting for Graph in the background
+    # After an unknown outcome, how long a write may still land in Graph: until then, finding nothing is not
+    # proof that nothing was made, so nothing is sent again.
+    unknown_settle_seconds: float = 30.0
 
     @property
     def ready(self) -> bool:
@@ -100,6 +103,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         form_open_days=_float(env, "FORM_OPEN_DAYS", 7.0, 0.001, 365),
         form_done_days=_float(env, "FORM_DONE_DAYS", 30.0, 1, 365),
         create_wait_seconds=_float(env, "CREATE_WAIT_SECONDS", 60.0, 1, 600),
+        unknown_settle_seconds=_float(env, "UNKNOWN_SETTLE_SECONDS", 30.0, 0, 600),
     )
     _check_consistency(settings)
     return settings
