@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
@@ -761,13 +762,46 @@ def _action_of(activity: Activity) -> tuple[str | None, dict[str, Any]]:
 
 def _mention_entities(activity: Activity) -> list[tuple[str, str, str]]:
     found = []
-    for entity in activity.entities or []:
-        if (entity.type or "").lower() != "mention":
+    entities = activity.entities if isinstance(activity.entities, list) else []
+    for entity in entities:
+        if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
             continue
-        props = entity.additional_properties or {}
-        mentioned = props.get("mentioned") or {}
-        found.append((str(mentioned.get("id") or ""), str(mentioned.get("name") or ""), str(props.get("text") or "")))
+        props = entity.additional_properties if isinstance(entity.additional_properties, dict) else {}
+        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+        found.append((_text(mentioned.get("id")), _text(mentioned.get("name")), _text(props.get("text"))))
     return found
+
+
+def _text(value: Any) -> str:
+    """A string an activity should hold: anything else (a number, a list, an object) is taken as missing."""
+    return value if isinstance(value, str) else ""
+
+
+def _is_connector_id(value: Any) -> bool:
+    """What the Connector's conversation and activity ids are: printable ASCII without spaces, not too long."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 1024
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    )
+
+
+def _unanswerable(activity: Activity) -> str | None:
+    """Why no answer could ever reach the sender of this activity (the reply would fail in the SDK), if so."""
+    conversation = activity.conversation
+    conversation_id = conversation.id if conversation is not None else None
+    if not _is_connector_id(conversation_id):
+        return "activity has no conversation id the Connector could take"
+    if activity.id is not None and not _is_connector_id(activity.id):
+        return "activity id is not a Connector id"
+    service_url = activity.service_url
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "activity has no serviceUrl"
+    if activity.from_property is None or activity.recipient is None:
+        return "activity has no sender or recipient"
+    return None
 
 
 def _serialize(body: Any) -> Any:
@@ -900,11 +934,21 @@ async def create_app(
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
-            activity = Activity().deserialize(await request.json())
-        except Exception:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"error": "body too large"}, status=413)
+        try:
+            body = json.loads(raw)
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            activity = Activity().deserialize(body)
+        except Exception:  # not JSON, too deep, not an object, or not an activity's shape
             return web.json_response({"error": "body is not an activity"}, status=400)
         if not activity.type:
             return web.json_response({"error": "activity has no type"}, status=400)
+        problem = _unanswerable(activity)
+        if problem:
+            return web.json_response({"error": problem}, status=400)
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -913,6 +957,8 @@ async def create_app(
             log.warning("inbound auth refused reason=%s", type(exc).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
         invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+        if invoke is not None and invoke.status == 501:  # an invoke this bot does not handle: the sender's error
+            return web.json_response({"error": "unsupported invoke"}, status=400)
         if invoke is not None:
             return web.json_response(_serialize(invoke.body), status=invoke.status)
         return web.Response(status=201)
@@ -943,9 +989,18 @@ async def create_app(
     return app
 
 
+_CONNECTOR_MODULES = ("msrest.", "azure.core.", "botframework.connector.")
+
+
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    log.error("turn failed type=%s activity=%s", type(error).__name__, turn_context.activity.type, exc_info=error)
+    if type(error).__module__.startswith(_CONNECTOR_MODULES):  # the Connector refused or failed a reply
+        log.warning("reply failed type=%s activity=%s", type(error).__name__, turn_context.activity.type)
+    else:
+        log.error("turn failed type=%s activity=%s", type(error).__name__, turn_context.activity.type, exc_info=error)
     lang = language_of(turn_context.activity.locale)
     if turn_context.activity.type == ActivityTypes.message:
         card = notice_card(lang, t(lang, "app.name"), [t(lang, "notice.unexpected")])
-        await turn_context.send_activity(activity_of(Reply.new_card(card)))
+        try:  # the Connector may be what failed: its second failure must not become the bot's 500
+            await turn_context.send_activity(activity_of(Reply.new_card(card)))
+        except Exception as exc:
+            log.warning("could not tell the user about the failure reason=%s", type(exc).__name__)

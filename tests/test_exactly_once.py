@@ -52,7 +52,9 @@ async def open_shift(desk: Desk, label: str, day: str = "2026-12-01") -> None:
 
 
 async def customers_by_email(sandbox: SandboxHandle) -> Counter[str]:
-    reply = await sandbox.call("GET", f"/solutions/bookingBusinesses/{BUSINESS_ID.replace('@', '%40')}/customers")
+    reply = await sandbox.call(
+        "GET", f"/solutions/bookingBusinesses/{BUSINESS_ID.replace('@', '%40')}/customers?$top=999"
+    )
     return Counter(str(c["emailAddress"]) for c in reply.body["value"])
 
 

@@ -208,7 +208,10 @@ class ShiftFlow(FormFlow):
         return shift_form_card(state, view, lang)
 
     def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
-        return shift_done_card(summary_of(record.result or {}, lang), lang)
+        result = record.result or {}
+        if not isinstance(result.get("start"), str) or not isinstance(result.get("end"), str):
+            return notice_card(lang, t(lang, "shift.title"), [t(lang, "notice.stale")])  # no shift to show
+        return shift_done_card(summary_of(result, lang), lang)
 
     def validate(self, record: FormRecord, lang: Lang) -> tuple[m.ShiftPlan | None, dict[str, str]]:
         context = record.context

@@ -14,7 +14,8 @@ from datetime import date, time, timedelta
 from bot.shift.text import fold
 from bot.shift.themes import MAX_THEME_WORDS, find_theme
 
-_QUOTED = re.compile(r'"([^"]*)"|“([^”]*)”|«\s*([^»]*?)\s*»')
+# Each form stops at the next opening mark too, so a text full of unclosed marks is scanned once, not once per mark.
+_QUOTED = re.compile(r'"([^"]*)"|“([^“”]*)”|«([^«»]*)»')
 _ISO_DATE = re.compile(r"(?<!\S)(\d{4})-(\d{2})-(\d{2})(?!\S)")
 _CLOCK = r"\d{1,2}(?:[:h.]\d{2}(?::\d{2})?|h)?\s?(?:am|pm)?"
 _TO = r"(?:-|–|—|\bto\b|\bà\b|\ba\b)"
@@ -105,10 +106,13 @@ def _take_range(text: str, prefill: Prefill) -> str:
     return _RANGE.sub(replace, text)
 
 
+MAX_PARSED_WORDS = 64  # a real /shift has a dozen words; past this, words are kept as typed, not interpreted
+
+
 def _take_words(words: list[str], prefill: Prefill, today: date) -> None:
     index = 0
     while index < len(words):
-        used = _take_at(words, index, prefill, today)
+        used = _take_at(words, index, prefill, today) if index < MAX_PARSED_WORDS else 0
         if used:
             index += used
         else:
