@@ -57,6 +57,7 @@ class Settings:
     # After an unknown outcome, how long a write may still land in Graph: until then, finding nothing is not
     # proof that nothing was made, so nothing is sent again.
     unknown_settle_seconds: float = 30.0
+    sweep_interval_seconds: float = 3600.0  # how often expired forms are deleted from the store
 
     @property
     def ready(self) -> bool:
@@ -104,24 +105,27 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         form_done_days=_float(env, "FORM_DONE_DAYS", 30.0, 1, 365),
         create_wait_seconds=_float(env, "CREATE_WAIT_SECONDS", 60.0, 1, 600),
         unknown_settle_seconds=_float(env, "UNKNOWN_SETTLE_SECONDS", 30.0, 0, 600),
+        sweep_interval_seconds=_float(env, "SWEEP_INTERVAL_SECONDS", 3600.0, 1, 86400),
     )
     _check_consistency(settings)
     return settings
 
 
 def _check_consistency(s: Settings) -> None:
-    if s.state_store == "blob" and not (s.azure_storage_connection_string or s.azure_storage_account_url):
-        raise ConfigError(
-            "STATE_STORE", "'blob' needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL to be set"
-        )
-    if not 3 <= len(s.state_container) <= 63:
-        raise ConfigError("STATE_CONTAINER", "a container name has 3 to 63 characters")
     if s.auth_mode == "sso" and not s.app_id:
         raise ConfigError("AUTH_MODE", "'sso' needs MicrosoftAppId (and MicrosoftAppPassword) to be set")
     if s.app_type == "SingleTenant" and not s.app_tenant_id:
         raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is SingleTenant")
     if s.app_id and s.app_type != "UserAssignedMSI" and not s.app_password:
         raise ConfigError("MicrosoftAppPassword", "required when MicrosoftAppId is set")
+    if s.state_store == "blob" and not (s.azure_storage_connection_string or s.azure_storage_account_url):
+        raise ConfigError(
+            "STATE_STORE", "'blob' needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL to be set"
+        )
+    if s.auth_mode != "dev" and not s.state_encryption_key:
+        raise ConfigError("STATE_ENCRYPTION_KEY", "required outside dev mode: SSO tokens are stored encrypted")
+    if not 3 <= len(s.state_container) <= 63:
+        raise ConfigError("STATE_CONTAINER", "a container name has 3 to 63 characters")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -74,6 +74,7 @@ from bot.i18n import language_of, t
 from bot.mentions import other_mentions, strip_bot_mention
 from bot.outbound import ConversationGone, ConversationRef
 from bot.router import Router, UnknownVerb, normalize_word, split_command
+from bot.sealed import SealedStorage, load_keys
 from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.storage import SqliteStorage, StateStore, open_store
@@ -895,9 +896,11 @@ async def create_app(
     `auth_extra` sets or overrides attributes of the SDK's configuration (e.g. the parameterized endpoints);
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
-    install_log_redaction([settings.app_password])
+    keys = load_keys(settings)
+    install_log_redaction([settings.app_password, *keys])
     storage = await open_store(settings)
-    signin = SignInState(storage) if settings.auth_mode == "sso" else None
+    secrets = SealedStorage(storage, keys)  # sign-ins, SSO tokens and MSAL caches: encrypted at rest
+    signin = SignInState(secrets) if settings.auth_mode == "sso" else None
     if token_provider is None:
         dev_key = None
         if settings.auth_mode == "dev":
@@ -906,7 +909,7 @@ async def create_app(
             token_provider = make_token_provider(
                 settings,
                 dev_key,
-                storage=storage,
+                storage=secrets,
                 sso_token_source=_sso_token_source(signin) if signin else None,
                 http_client=msal_http_client,
             )
@@ -971,7 +974,14 @@ async def create_app(
         body = {"status": "ready" if ready else "not ready", "authMode": settings.auth_mode}
         return web.json_response(body, status=200 if ready else 503)
 
+    sweeper: list[asyncio.Task[None]] = []
+
+    async def start_sweeper(_: web.Application) -> None:
+        sweeper.append(asyncio.create_task(forms.sweep_forever(settings.sweep_interval_seconds)))
+
     async def close(_: web.Application) -> None:
+        for task in sweeper:
+            task.cancel()
         try:
             await asyncio.wait_for(asyncio.gather(bot.idle(), FormFlow.idle()), timeout=10)
         except TimeoutError:
@@ -985,6 +995,7 @@ async def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.on_startup.append(start_sweeper)
     app.on_cleanup.append(close)
     return app
 
