@@ -61,7 +61,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from bot.auth.devkey import load_or_create_dev_key
 from bot.auth.logs import install_log_redaction
 from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
-from bot.auth.sso import OboTokenProvider, TokenError, needs_consent
+from bot.auth.sso import KeyValueStorage, OboTokenProvider, TokenError, needs_consent
 from bot.auth.tokens import DevTokenProvider, SignInRequired, TokenProvider, UserIdentity
 from bot.blobstore import BlobStorage
 from bot.commands import SIGNOUT
@@ -77,7 +77,7 @@ from bot.router import Router, UnknownVerb, normalize_word, split_command
 from bot.sealed import SealedStorage, load_keys
 from bot.services import Services
 from bot.settings import ConfigError, Settings
-from bot.storage import SqliteStorage, StateStore, open_store
+from bot.storage import SqliteStorage, open_store
 from bot.turn import ConversationType, Mention, Reply, Turn
 from cards.common import help_card, notice_card
 
@@ -859,7 +859,7 @@ def make_token_provider(
     settings: Settings,
     dev_key: Any,
     *,
-    storage: StateStore | None = None,
+    storage: KeyValueStorage | None = None,
     sso_token_source: Callable[[UserIdentity], Awaitable[str | None]] | None = None,
     http_client: Any = None,
 ) -> TokenProvider:

@@ -114,7 +114,7 @@ def hostile_entities(rng: random.Random) -> Any:
 
 
 def hostile_activity(rng: random.Random, base: dict[str, Any], form_ids: list[str]) -> dict[str, Any]:
-    activity = json.loads(json.dumps(base))
+    activity: dict[str, Any] = json.loads(json.dumps(base))
     kind = rng.randrange(6)
     if kind == 0:
         activity.update(type="message", text=hostile_text(rng), entities=hostile_entities(rng))

@@ -96,7 +96,7 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _deepest_code(inner: dict[str, Any]) -> str:
+def _deepest_code(inner: Any) -> str:
     code = ""
     for _ in range(32):  # bounded: a hostile body may nest deeply
         if not isinstance(inner, dict):
