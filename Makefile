@@ -9,7 +9,7 @@ BOT_PORT ?= 3978
 SANDBOX_PORT ?= 8787
 PLAYGROUND_PORT ?= 56150
 
-.PHONY: run test lint deps dev-deps node-deps package clean
+.PHONY: run test lint deps dev-deps node-deps package clean azurite
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ e2e: e2e-deps
 screenshots: e2e-deps
 	rm -f docs/screenshots/*.png
 	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(E2E)
+
+# A local Azure Blob Storage for STATE_STORE=blob (the tests start their own on a free port)
+azurite: node-deps
+	node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --location data/azurite --skipApiVersionCheck
 
 clean:
 	rm -rf $(VENV) node_modules build
