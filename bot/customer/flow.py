@@ -24,7 +24,7 @@ from bot.customer.payload import customer_body, email_filter
 from bot.customer.validation import validate_customer
 from bot.flows import FormFlow, FormView
 from bot.forms import FormRecord
-from bot.graph.errors import GraphBadRequest, GraphError
+from bot.graph.errors import GraphBadRequest, GraphError, GraphUnavailable
 from bot.i18n import Lang, t
 from bot.turn import Turn
 from cards.customer import CustomerForm, customer_done_card, customer_form_card
@@ -129,9 +129,11 @@ class CustomerFlow(FormFlow):
 
     async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
         """The customer an unanswered create made: same email in that business, not one seen before."""
-        existing, _ = await self._same_email(turn, payload)
+        existing, complete = await self._same_email(turn, payload)
         known = set(record.context.get("known_ids") or [])
         found = [c for c in existing if str(c.get("id")) not in known]
+        if not found and not complete:
+            raise GraphUnavailable(status=0, code="incompleteList")  # cannot say that nothing is there
         return self._result(record, payload, found[-1]) if found else None
 
     def _result(self, record: FormRecord, payload: NewCustomer, created: dict[str, Any]) -> dict[str, Any]:
