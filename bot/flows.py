@@ -189,7 +189,7 @@ class FormFlow(ABC):
             settled = self.settled(turn, record)
             if settled is not None:
                 return settled
-            unknown = record.status == "unknown"
+            unknown = record.status != "open"  # unknown, or a create whose instance went silent
             record.status = "cancelled"
             self._forget_inputs(record)
             if await self.forms.save(record):

@@ -336,7 +336,8 @@ async def test_30_percent_faults_over_many_creates_make_no_duplicate(
     sandbox: SandboxHandle,
     store: str,
 ) -> None:
-    settings: dict[str, Any] = {"create_wait_seconds": 1.0, "unknown_settle_seconds": 1.0}
+    # A late write lands 1.5 s after its POST; the bot stops waiting at 1 s and sends nothing again before 2.5 s more.
+    settings: dict[str, Any] = {"create_wait_seconds": 1.0, "unknown_settle_seconds": 2.5}
     if store == "blob":
         azurite: Azurite = request.getfixturevalue("azurite")
         settings.update(blob_settings(azurite, azurite.container()))

@@ -22,7 +22,7 @@ from bot.customer.model import (
 )
 from bot.customer.payload import customer_body, email_filter
 from bot.customer.validation import validate_customer
-from bot.flows import FormFlow, FormView
+from bot.flows import UNKNOWN_SINCE, FormFlow, FormView
 from bot.forms import FormRecord
 from bot.graph.errors import GraphBadRequest, GraphError, GraphUnavailable
 from bot.i18n import Lang, t
@@ -112,6 +112,10 @@ class CustomerFlow(FormFlow):
         return validate_customer(record.values, record.rows, business_ids, lang)
 
     async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
+        if record.context.get(UNKNOWN_SINCE):  # an earlier attempt may have landed since the flow looked
+            found = await self.find_existing(turn, record, payload)
+            if found is not None:
+                return found
         duplicate_key = [payload.business_id, payload.email.casefold()]
         # "Create anyway" only covers the business and email the warning was about.
         if not (record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key):
