@@ -36,8 +36,8 @@ from tests.teams import Connector, TeamsClient
 ROOT = Path(__file__).resolve().parent.parent
 POST_CUSTOMERS = "^POST /beta/solutions/bookingBusinesses/[^/]+/customers$"
 POST_SHIFTS = "^POST /beta/teams/[^/]+/schedule/shifts$"
-TRIO_FORMS = int(os.environ.get("ONCE_TRIO_FORMS", "8"))
-STRESS_CREATES = int(os.environ.get("ONCE_STRESS_CREATES", "12"))
+TRIO_FORMS = int(os.environ.get("ONCE_TRIO_FORMS", "6"))
+STRESS_CREATES = int(os.environ.get("ONCE_STRESS_CREATES", "8"))
 CUSTOMER_DONE, SHIFT_DONE = "Customer created", "Shift published"
 
 
