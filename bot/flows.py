@@ -155,12 +155,9 @@ class FormFlow(ABC):
     async def load_for_edit(self, turn: Turn) -> FormRecord | Reply:
         """The open form with what the card posted merged in; or, when the form is gone, finished, cancelled
         or being created, the reply to give instead."""
-        record = await self.load(turn)
-        if record is None:
-            return self.stale(turn)
-        settled = self.settled(turn, record)
-        if settled is not None:
-            return settled
+        record = await self.load_unsettled(turn)
+        if isinstance(record, Reply):
+            return record
         if record.status != "open":  # unknown: what was sent stays as sent until the next submit checks
             return Reply.in_place(self.render_form(record, turn.lang, self._answer_view(record, turn.lang)))
         record.merge_inputs(turn.data)
@@ -183,12 +180,9 @@ class FormFlow(ABC):
 
     async def cancel(self, turn: Turn) -> Reply:
         for _ in range(SAVE_ATTEMPTS):
-            record = await self.load(turn)
-            if record is None:
-                return self.stale(turn)
-            settled = self.settled(turn, record)
-            if settled is not None:
-                return settled
+            record = await self.load_unsettled(turn)
+            if isinstance(record, Reply):
+                return record
             unknown = record.status != "open"  # unknown, or a create whose instance went silent
             record.status = "cancelled"
             self._forget_inputs(record)
@@ -198,12 +192,9 @@ class FormFlow(ABC):
 
     async def submit(self, turn: Turn, *, confirmed: bool = False) -> Reply:
         for _ in range(SAVE_ATTEMPTS):  # each lost conditional write: re-read and decide again
-            record = await self.load(turn)
-            if record is None:
-                return self.stale(turn)
-            settled = self.settled(turn, record)
-            if settled is not None:
-                return settled
+            record = await self.load_unsettled(turn)
+            if isinstance(record, Reply):
+                return record
             answer = record.answer or {}
             if turn.activity_id and answer.get("activity_id") == turn.activity_id:
                 return Reply.in_place(self.render_form(record, turn.lang, FormView.from_json(answer.get("view"))))
@@ -371,6 +362,14 @@ class FormFlow(ABC):
 
     def busy(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "form.still_creating")]))
+
+    async def load_unsettled(self, turn: Turn) -> FormRecord | Reply:
+        """The form, if a press can still change it; else the answer to give (out of date, done, cancelled,
+        still creating)."""
+        record = await self.load(turn)
+        if record is None:
+            return self.stale(turn)
+        return self.settled(turn, record) or record
 
     async def load(self, turn: Turn) -> FormRecord | None:
         return await self.forms.load(str(turn.data.get(FORM_ID) or ""), self.kind)
