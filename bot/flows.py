@@ -35,7 +35,7 @@ log = logging.getLogger("managerdesk.flows")
 # Teams wants an answer to a card action within 5 s; all Graph calls of one action share this budget.
 ACTION_BUDGET_SECONDS = 4.0
 CLAIM_GRACE_SECONDS = 15.0  # beyond the background wait, before another press may take a create over
-UNKNOWN_SINCE = "_unknownSince"  # in record.context: when a create's outcome first became unknown
+UNKNOWN_SINCE = "_unknownSince"  # in record.context: when the last write whose outcome is unknown was given up on
 SAVE_ATTEMPTS = 5  # conditional writes lost in a row before giving up (each one means someone else progressed)
 
 i18n.register(
@@ -242,7 +242,7 @@ class FormFlow(ABC):
             reply = await self._create_once(turn, record, payload)
         except Exception:
             log.exception("%s create failed unexpectedly form=%s", self.kind, record.form_id)
-            reply = await self._finish(turn, record, unknown=True)
+            reply = await self._finish(turn, record, unknown=True, wrote=True)  # it may have sent something
         if not handoff.done():
             handoff.set_result(reply)
             return
@@ -271,7 +271,7 @@ class FormFlow(ABC):
                     writes.sent,
                 )
                 if isinstance(error, GraphUnavailable) and writes.sent:
-                    return await self._finish(turn, record, unknown=True)
+                    return await self._finish(turn, record, unknown=True, wrote=True)
                 if attempt and attempt.look_first and not writes.sent:
                     return await self._finish(turn, record, unknown=True)  # still not known: keep looking first
                 view = self.explain(error, turn.lang)
@@ -289,8 +289,10 @@ class FormFlow(ABC):
         result: dict[str, Any] | None = None,
         view: FormView | None = None,
         unknown: bool = False,
+        wrote: bool = False,
     ) -> Reply:
-        """Records the outcome (releasing the claim) and renders it."""
+        """Records the outcome (releasing the claim) and renders it. `wrote`: this attempt itself sent a write
+        whose outcome is unknown, so the settle time starts again from now."""
         claim = record.attempt
         record.attempt = None
         if result is not None:
@@ -298,8 +300,8 @@ class FormFlow(ABC):
             self._forget_inputs(record)
             log.info("%s created form=%s", self.kind, record.form_id)
         else:
-            if unknown:
-                record.context.setdefault(UNKNOWN_SINCE, self.forms.clock())
+            if unknown and (wrote or UNKNOWN_SINCE not in record.context):
+                record.context[UNKNOWN_SINCE] = self.forms.clock()
             record.status = "unknown" if unknown else "open"
             view = FormView(banner=t(turn.lang, "form.unknown_outcome")) if unknown else view or FormView()
             record.answer = {"activity_id": claim.activity_id if claim else None, "view": asdict(view)}

@@ -163,6 +163,24 @@ async def test_nothing_found_too_soon_after_an_unknown_outcome_sends_nothing(
     assert (await customers_by_email(sandbox))["late@contoso.com"] == 1
 
 
+async def test_the_settle_time_restarts_with_every_write_given_up_on(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
+) -> None:
+    form = await start_desk(
+        Desk, bot_factory, connector, http, sandbox, create_wait_seconds=1.0, unknown_settle_seconds=1.0
+    )
+    await open_shift(form, "settle again")
+    await sandbox.inject(status=503, match=POST_SHIFTS)  # refused: nothing written, but the bot cannot know
+    assert "may or may not have been created" in texts(await form.press("Create shift"))
+    await asyncio.sleep(1.1)
+    await sandbox.inject(delay=1.8, match=POST_SHIFTS)  # the second POST is written late
+    assert "may or may not have been created" in texts(await form.press("Create shift"))
+    assert "may or may not have been created" in texts(await form.press("Create shift"))  # not yet: no POST
+    await asyncio.sleep(2.0)
+    assert SHIFT_DONE in texts(await form.press("Create shift"))
+    assert (await shifts_by_label(sandbox))["settle again"] == 1
+
+
 async def test_the_same_invoke_resent_is_answered_from_the_first_outcome(desk: Desk) -> None:
     await open_customer(desk, "resent@contoso.com")
     await desk.sandbox.inject(status=429, count=3, retryAfter=0, match=POST_CUSTOMERS)
