@@ -46,6 +46,8 @@ def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            # The Azure SDK logs every HTTP request it makes at INFO (the telemetry export itself included).
+            "azure": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
 
