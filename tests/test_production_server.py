@@ -58,8 +58,8 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def gunicorn(env: dict[str, str], *, ready: bool = True) -> AsyncIterator[Gunicorn]:
-    """gunicorn from the repository's gunicorn.conf.py, bound to port 0 of the loopback address."""
+async def gunicorn(env: dict[str, str], *, ready: bool = True, cwd: Path = ROOT) -> AsyncIterator[Gunicorn]:
+    """gunicorn from gunicorn.conf.py in `cwd` (the repository), bound to port 0 of the loopback address."""
     process = await asyncio.create_subprocess_exec(
         str(GUNICORN),
         "--config",
@@ -67,7 +67,7 @@ async def gunicorn(env: dict[str, str], *, ready: bool = True) -> AsyncIterator[
         "--bind",
         "127.0.0.1:0",
         "app:serve",
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
