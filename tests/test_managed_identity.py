@@ -21,9 +21,12 @@ from aiohttp.test_utils import TestServer
 
 from bot.settings import Settings
 from bot.teams_edge import create_app
+from tests.desk import texts as texts_of
 from tests.support.botframework_issuer import BotFrameworkIssuer
-from tests.support.sso_desk import SignedTeamsClient, builtin_channel_validation, clear_metadata_cache
+from tests.support.fake_entra import JWT_BEARER, FakeEntra
+from tests.support.sso_desk import SignedTeamsClient, builtin_channel_validation, clear_metadata_cache, sso_desk
 from tests.teams import Connector, card_of
+from tests.test_sso_edge import ask_and_get_card
 
 MSI_CLIENT_ID = "7a3e0c52-1111-4222-8333-944455556666"
 TENANT = "9b2f6c1e-4d3a-4f8e-9a57-3c1d2e5f6a70"
@@ -134,3 +137,31 @@ async def test_a_managed_identity_bot_answers_teams_with_the_identity_token(
     assert (asked.path, asked.identity_header) == ("/msi/token", IDENTITY_HEADER)
     assert asked.query["client_id"] == MSI_CLIENT_ID
     assert asked.query["resource"] == "https://api.botframework.com"
+
+
+SSO_APP = "0c9d8e7f-2222-4333-8444-555566667777"
+SSO_SECRET = "sso-app-secret-value"
+
+
+async def test_sign_in_and_on_behalf_of_use_the_sso_app_not_the_bot_identity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entra knows only the SSO app here: on-behalf-of with the bot's own id or secret would be refused."""
+
+    def sso_app_only(entra: FakeEntra) -> None:
+        entra.client_id, entra.client_secret = SSO_APP, SSO_SECRET
+        entra.sso_audience = f"api://botid-{SSO_APP}"
+
+    overrides = {"app_password": "bot-secret-not-for-obo", "sso_app_id": SSO_APP, "sso_app_password": SSO_SECRET}
+    async with sso_desk(
+        tmp_path, monkeypatch=monkeypatch, settings_overrides=overrides, entra_setup=sso_app_only
+    ) as desk:
+        await ask_and_get_card(desk, "/probe from before")
+        desk.connector.clear()
+        status, _ = await desk.token_exchange(desk.sso_token())
+        assert status == 200
+        await desk.idle()
+        assert texts_of(desk.connector.sent()) == "probe ok for Adele Vance from before"
+        [obo] = desk.entra.token_requests
+        assert obo.grant_type == JWT_BEARER
+        assert desk.graph.authorizations == [f"Bearer {desk.entra.issued_access_tokens[0]}"]
