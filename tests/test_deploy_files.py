@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -21,6 +24,7 @@ from typing import Any
 import pytest
 import tree_sitter_bicep
 import yaml
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from jsonschema import Draft7Validator
 from tree_sitter import Language, Node, Parser
@@ -299,3 +303,30 @@ def test_the_sso_app_asks_for_every_graph_permission_and_pre_authorizes_teams() 
     assert manifest["identifierUris"] == [teams["webApplicationInfo"]["resource"]]
     assert manifest["appId"] == teams["webApplicationInfo"]["id"] == "${{SSO_APP_ID}}"
     assert manifest["accessTokenAcceptedVersion"] == 2
+
+
+# --- the state key the provision step makes -------------------------------------------------------------------
+
+# How the Toolkit's script action reads a variable from a script's output (teamsfx-core scriptDriver.js).
+SET_ENV = re.compile(r"::(set-teamsfx-env|set-output)\s+(\w+)=(([\"'])(.*?)\4|[^\"'\s]+)")
+
+
+def run_state_key(*args: str, **env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k != "SECRET_STATE_ENCRYPTION_KEY"}
+    result = subprocess.run(
+        [sys.executable, "tools/state_key.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_state_key_is_a_fernet_key_the_toolkit_can_read() -> None:
+    Fernet(run_state_key().encode())  # raises on a malformed key
+    [(_, name, value, *_)] = SET_ENV.findall(run_state_key("--toolkit"))
+    assert name == "SECRET_STATE_ENCRYPTION_KEY"
+    Fernet(value.encode())
+    assert run_state_key("--toolkit") != run_state_key("--toolkit")
+
+
+def test_an_existing_state_key_is_kept() -> None:
+    assert SET_ENV.findall(run_state_key("--toolkit", SECRET_STATE_ENCRYPTION_KEY="existing")) == []
