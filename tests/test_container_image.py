@@ -6,6 +6,7 @@ image's own HEALTHCHECK command."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import fnmatch
 import json
@@ -14,9 +15,11 @@ import shlex
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import aiohttp
+from packaging.requirements import Requirement
 
 from tests.teams import Connector, TeamsClient, card_of
 from tests.test_production_server import gunicorn, server_env
@@ -109,3 +112,50 @@ async def test_the_image_tree_serves_the_bot_and_passes_its_own_healthcheck(
         sys.executable, *probe[1:], env={"PORT": port}, stderr=asyncio.subprocess.DEVNULL
     )
     assert await down.wait() != 0
+
+
+def runtime_closure() -> set[str]:
+    """requirements.txt and everything those distributions depend on (the image's venv), normalized names."""
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    wanted = [
+        norm(re.split(r"[=<>\[; ]", line, maxsplit=1)[0])
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    closure: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in closure:
+            continue
+        closure.add(name)
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                wanted.append(norm(requirement.name))
+    return closure
+
+
+def test_the_code_in_the_image_needs_only_runtime_dependencies() -> None:
+    """Every third-party module the image's code imports comes from requirements.txt (the image has no dev tools)."""
+    files = [ROOT / "app.py", ROOT / "gunicorn.conf.py", *ROOT.glob("bot/**/*.py"), *ROOT.glob("cards/**/*.py")]
+    local = {"app", "bot", "cards"}
+    imported: set[str] = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - local - set(sys.stdlib_module_names)
+    providers = metadata.packages_distributions()
+    closure = runtime_closure()
+    missing = {
+        module: providers.get(module)
+        for module in third_party
+        if not {re.sub(r"[-_.]+", "-", d).lower() for d in providers.get(module, [])} & closure
+    }
+    assert missing == {}, f"imported by the image's code but not in requirements.txt: {missing}"
+    assert "pytest" not in closure and "ruff" not in closure
