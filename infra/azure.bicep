@@ -36,6 +36,11 @@ param webAppSku string = 'B1'
 @description('App Service instances. More than one needs the shared state store (STATE_STORE=blob).')
 param instanceCount int = 1
 
+@minValue(1)
+@maxValue(16)
+@description('gunicorn workers per instance (WEB_CONCURRENCY): one per vCPU of the plan; each holds about 100 MB.')
+param webConcurrency int = 2
+
 @description('App Service runtime stack.')
 param linuxFxVersion string = 'PYTHON|3.11'
 
@@ -176,6 +181,7 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
     SCM_DO_BUILD_DURING_DEPLOYMENT: 'true' // zip deploy installs requirements.txt on the host
     WEBSITES_PORT: '8000'
     PORT: '8000'
+    WEB_CONCURRENCY: string(webConcurrency)
     MicrosoftAppType: 'UserAssignedMSI'
     MicrosoftAppId: identity.properties.clientId
     MicrosoftAppTenantId: identity.properties.tenantId
