@@ -330,3 +330,23 @@ def test_the_state_key_is_a_fernet_key_the_toolkit_can_read() -> None:
 
 def test_an_existing_state_key_is_kept() -> None:
     assert SET_ENV.findall(run_state_key("--toolkit", SECRET_STATE_ENCRYPTION_KEY="existing")) == []
+
+
+# --- what zip deploy uploads ----------------------------------------------------------------------------------
+
+
+def git_files(*args: str) -> set[str]:
+    result = subprocess.run(["git", "ls-files", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(result.stdout.splitlines())
+
+
+def test_zip_deploy_uploads_the_same_runtime_files_as_the_image() -> None:
+    """`.webappignore` (atk deploy) leaves exactly the app: app.py, gunicorn.conf.py, requirements.txt, bot/, cards/
+    (gitignore rules, which the Toolkit's ignore file follows; checked on the committed files)."""
+    tracked = git_files("--cached")
+    uploaded = tracked - git_files("--cached", "--ignored", "--exclude-from=.webappignore")
+    expected = {"app.py", "gunicorn.conf.py", "requirements.txt"}
+    expected |= {f for f in tracked if f.startswith(("bot/", "cards/")) and not f.endswith(".md")}
+    assert uploaded == expected, (sorted(uploaded - expected), sorted(expected - uploaded))
+    zip_command = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "zip -r build/app.zip app.py gunicorn.conf.py requirements.txt bot cards" in zip_command
