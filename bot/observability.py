@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import os
 from typing import Any
+
+from yarl import URL
 
 from bot.settings import Settings
 
@@ -19,6 +22,8 @@ JSON_FIELDS = "{asctime}{levelname}{name}{message}"
 JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # The telemetry that reaches Application Insights: the bot's own loggers (not every library's debug chatter).
 TELEMETRY_LOGGER = "managerdesk"
+# Probes are not requests worth a telemetry item each (every few seconds, from every host's health checker).
+PROBES = "healthz,readyz"
 
 
 def logging_config(level: str = "INFO", fmt: str = "text") -> dict[str, Any]:
@@ -59,9 +64,20 @@ def configure_logging(settings: Settings) -> None:
 
 
 def start_application_insights(connection_string: str) -> None:
-    """Exports the bot's logs (and the traces and metrics of the libraries the distribution instruments) to
-    Application Insights. Called once per process, after gunicorn forks its worker."""
+    """Exports the bot's logs, its incoming requests and its outgoing aiohttp calls (Graph, Bot Connector) to
+    Application Insights. Called once per process, after gunicorn forks its worker, and before the app is built:
+    the server instrumentation adds its middleware to applications created afterwards."""
     from azure.monitor.opentelemetry import configure_azure_monitor
+    from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
+    from opentelemetry.instrumentation.aiohttp_server import AioHttpServerInstrumentor
 
     configure_azure_monitor(connection_string=connection_string, logger_name=TELEMETRY_LOGGER)
+    os.environ.setdefault("OTEL_PYTHON_AIOHTTP_SERVER_EXCLUDED_URLS", PROBES)
+    AioHttpServerInstrumentor().instrument()
+    AioHttpClientInstrumentor().instrument(url_filter=without_query)
     log.info("application insights export on")
+
+
+def without_query(url: URL) -> str:
+    """A Graph URL's query can hold what a manager typed (a customer's email in a $filter): it is not exported."""
+    return str(url.with_query(None).with_fragment(None))

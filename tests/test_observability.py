@@ -10,23 +10,10 @@ import os
 import sys
 from pathlib import Path
 
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-
 from bot.settings import load_settings
+from tests.support.app_insights import INSTRUMENTATION_KEY, start_ingestion
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTRUMENTATION_KEY = "5f1c8a3e-0b7d-4e2a-9c61-3d4e5f6a7b80"
-# Everything the distribution would send elsewhere (its own usage statistics, remote configuration, the Azure VM
-# metadata service) is switched off: this test's only endpoint is the local one.
-OFFLINE = {
-    "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
-    "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED": "true",
-    "APPLICATIONINSIGHTS_SDKSTATS_DISABLED": "true",
-    "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel",
-    "OTEL_BLRP_SCHEDULE_DELAY": "100",
-}
-
 SCRIPT = """
 import logging, sys
 from bot.observability import configure_logging
@@ -34,7 +21,27 @@ from bot.settings import load_settings
 configure_logging(load_settings(dotenv_path=None))
 logging.getLogger("managerdesk.edge").warning("turn failed type=%s", "Probe")
 if sys.argv[1] == "flush":
+    import asyncio
+    from aiohttp import ClientSession, web
+    from opentelemetry import trace
     from opentelemetry._logs import get_logger_provider
+
+    async def serve_one_request():
+        app = web.Application()  # created after the instrumentation, as the bot's is
+        app.router.add_post("/api/messages", lambda request: web.Response(status=201))
+        app.router.add_get("/healthz", lambda request: web.json_response({"status": "alive"}))
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        async with ClientSession() as session:
+            await (await session.post(f"http://127.0.0.1:{port}/api/messages?email=adele@contoso.com", json={})).read()
+            await (await session.get(f"http://127.0.0.1:{port}/healthz")).read()
+        await runner.cleanup()
+
+    asyncio.run(serve_one_request())
+    trace.get_tracer_provider().force_flush()
     get_logger_provider().force_flush()
 loaded = sorted({m.split(".")[0] for m in sys.modules if m.startswith(("azure.monitor", "opentelemetry"))})
 print("LOADED", ",".join(loaded))
@@ -66,35 +73,20 @@ async def test_without_a_connection_string_telemetry_costs_nothing() -> None:
     assert record["message"] == "turn failed type=Probe"
 
 
-async def test_with_a_connection_string_logs_reach_application_insights() -> None:
-    received: list[dict[str, object]] = []
-
-    async def track(request: web.Request) -> web.Response:
-        body = await request.read()
-        items = json.loads(body)
-        received.extend(items if isinstance(items, list) else [items])
-        return web.json_response({"itemsReceived": len(items), "itemsAccepted": len(items), "errors": []})
-
-    app = web.Application()
-    app.router.add_post("/v2.1/track", track)
-    app.router.add_post("/v2/track", track)
-    ingestion = TestServer(app, host="127.0.0.1", port=0)
-    await ingestion.start_server()
+async def test_with_a_connection_string_logs_requests_and_calls_reach_application_insights() -> None:
+    ingestion = await start_ingestion()
     try:
-        endpoint = str(ingestion.make_url("")).rstrip("/")
-        connection = f"InstrumentationKey={INSTRUMENTATION_KEY};IngestionEndpoint={endpoint};LiveEndpoint={endpoint}"
-        env = {**OFFLINE, "APPLICATIONINSIGHTS_CONNECTION_STRING": connection}
-        code, out = await run_script(env, "flush")
+        code, out = await run_script(ingestion.env, "flush")
     finally:
-        await ingestion.close()
+        await ingestion.server.close()
     assert code == 0, out
     assert "azure" in out.split("LOADED", 1)[1]
-    messages = [
-        item["data"]["baseData"].get("message")  # type: ignore[index]
-        for item in received
-        if item.get("iKey") == INSTRUMENTATION_KEY and item.get("name", "").endswith("Message")  # type: ignore[union-attr]
-    ]
-    assert "turn failed type=Probe" in messages, received
+    assert "turn failed type=Probe" in [m["message"] for m in ingestion.items("Message")]
+    [request] = ingestion.items("Request")  # the probe is not a request worth an item
+    assert request["url"].split("?")[0].endswith("/api/messages") and request["responseCode"] == "201"
+    dependencies = ingestion.items("RemoteDependency")
+    assert any(d["data"].endswith("/api/messages") for d in dependencies), dependencies
+    assert "adele" not in json.dumps(dependencies)  # an outgoing URL's query is not exported
 
 
 def test_the_connection_string_is_not_in_the_settings_repr() -> None:

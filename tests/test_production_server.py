@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.desk import texts as texts_of
+from tests.support.app_insights import start_ingestion
 from tests.teams import Connector, TeamsClient, card_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,10 +117,12 @@ async def _wait_until_healthy(url: str) -> None:
     raise AssertionError("gunicorn's worker never answered /healthz")
 
 
-async def test_gunicorn_serves_the_probes_and_a_teams_message(
+async def test_gunicorn_serves_the_probes_and_a_teams_message_with_json_logs_and_telemetry(
     tmp_path: Path, connector: Connector, http: aiohttp.ClientSession
 ) -> None:
-    async with gunicorn(server_env(tmp_path)) as server:
+    """The production configuration: gunicorn, JSON logs on stdout, Application Insights (a local endpoint)."""
+    ingestion = await start_ingestion()
+    async with gunicorn(server_env(tmp_path, **ingestion.env)) as server:
         async with http.get(f"{server.url}/healthz") as response:
             assert response.status == 200 and (await response.json())["status"] == "alive"
         async with http.get(f"{server.url}/readyz") as response:
@@ -130,9 +133,12 @@ async def test_gunicorn_serves_the_probes_and_a_teams_message(
         assert "/customer" in texts_of(card_of(reply) or {})
         assert await server.stop() == 0
 
+    await ingestion.server.close()
     records = [json.loads(line) for line in server.lines if line.strip()]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert any(r["logger"] == "gunicorn.error" and "aiohttp.GunicornWebWorker" in r["message"] for r in records)
+    assert [r["url"].rsplit("/", 2)[-2:] for r in ingestion.items("Request")] == [["api", "messages"]]
+    assert any(d["data"].startswith(connector.service_url) for d in ingestion.items("RemoteDependency"))
 
 
 async def test_sigterm_lets_a_turn_in_flight_finish(tmp_path: Path, http: aiohttp.ClientSession) -> None:
