@@ -42,7 +42,8 @@ lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# BOT_ID=<guid> BOT_DOMAIN=<host> make package  ->  build/appPackage.zip, ready to upload in Teams
+# BOT_ID=<guid> BOT_DOMAIN=<host> [SSO_APP_ID=<guid>] make package  ->  build/appPackage.zip, ready to upload in Teams
+# (SSO_APP_ID: the SSO app when the bot's identity is a managed identity, docs/deploy.md)
 package: deps
 	$(PY) tools/package_app.py --out build/appPackage.zip
 

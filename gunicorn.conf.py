@@ -24,7 +24,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "") or multiprocessing.cpu_count
 graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "") or 25)
 # A worker that does not report for this long is restarted; a turn never blocks the loop this long.
 timeout = 60
-keepalive = 75  # longer than Azure's front-end idle timeout, so it is the front end that closes connections
+keepalive = 75  # seconds an idle keep-alive connection stays open (aiohttp's default)
 # The app is built in each worker after the fork (sockets, sessions and the SDK's threads do not survive a fork).
 preload_app = False
 # Where gunicorn keeps its heartbeat files: memory, not a container's overlay disk.
