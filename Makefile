@@ -71,14 +71,14 @@ screenshots: e2e-deps
 	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(E2E)
 
 # Deploy to Azure in one command with the Agents Toolkit CLI (pinned, run through npx): provision (Entra SSO app,
-# infra/azure.bicep, Teams app package), then deploy (zip deploy to App Service). `make azure ENV=prod`. docs/deploy.md
-ENV ?= dev
+# infra/azure.bicep, Teams app package), then deploy (zip deploy to App Service). `make azure AZURE_ENV=prod`. docs/deploy.md
+AZURE_ENV ?= dev
 ATK := npx --yes @microsoft/m365agentstoolkit-cli@1.1.17
 
 .PHONY: azure
 azure:
-	$(ATK) provision --env $(ENV)
-	$(ATK) deploy --env $(ENV)
+	$(ATK) provision --env $(AZURE_ENV)
+	$(ATK) deploy --env $(AZURE_ENV)
 
 # The Agents Toolkit's own schema for m365agents.yml (tests/test_deploy_files.py). npm @microsoft/teamsfx-core, the
 # core of the Toolkit's CLI, ships it; only that file is taken from the package (installing it would bring ~60
