@@ -5,12 +5,11 @@ Service protocol: IDENTITY_ENDPOINT + IDENTITY_HEADER), served here by a local s
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -22,7 +21,7 @@ from aiohttp.test_utils import TestServer
 from bot.settings import Settings
 from bot.teams_edge import create_app
 from tests.desk import texts as texts_of
-from tests.support.botframework_issuer import BotFrameworkIssuer
+from tests.support.botframework_issuer import BotFrameworkIssuer, JsonHandler
 from tests.support.fake_entra import JWT_BEARER, FakeEntra
 from tests.support.sso_desk import SignedTeamsClient, builtin_channel_validation, clear_metadata_cache, sso_desk
 from tests.teams import Connector, card_of
@@ -53,7 +52,7 @@ def identity_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Asked]]:
     own thread: the SDK asks for the token with a blocking call (once an hour, from a host-local endpoint)."""
     asked: list[Asked] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = dict(parse_qsl(url.query))
@@ -64,17 +63,6 @@ def identity_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Asked]]:
             expires_on = str(int(time.time()) + 3600)
             token = {"access_token": MSI_TOKEN, "expires_on": expires_on, "resource": query.get("resource", "")}
             self._send(200, {**token, "token_type": "Bearer", "client_id": query.get("client_id", "")})
-
-        def _send(self, status: int, payload: dict[str, str | int]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
