@@ -1,5 +1,10 @@
 """Building blocks shared by every card: the 1.5 envelope, headings, notices and the help card.
-Cards are pure functions of (state, language) to Adaptive Card JSON, built with Microsoft's typed models."""
+Cards are pure functions of (state, language) to Adaptive Card JSON, built with Microsoft's typed models.
+
+Text from a manager or from Graph is data, never markup: `TextBlock.text` and `FactSet` values render
+markdown (a live link, a list; the Playground even fetches a raw `<img>`), so every line that may carry such
+a value is built with `literal` (a `TextRun` in a `RichTextBlock`, which hosts show as plain text).
+`paragraph` and `facts` are built on it; `heading` (a TextBlock, for its heading role) takes our own words only."""
 
 from __future__ import annotations
 
@@ -55,12 +60,32 @@ def heading(text: str) -> ac.TextBlock:
     return ac.TextBlock(text=text, size="Large", weight="Bolder", wrap=True, style="heading")
 
 
-def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> ac.TextBlock:
-    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None, color=color)
+def literal(
+    text: str,
+    *,
+    subtle: bool = False,
+    color: str | None = None,
+    weight: str | None = None,
+    size: str | None = None,
+    spacing: str | None = None,
+    separator: bool = False,
+) -> ac.RichTextBlock:
+    """`text` shown exactly as written: no markdown, no HTML, no link, no image for the client to fetch."""
+    run = ac.TextRun(text=text, is_subtle=subtle or None, color=color, weight=weight, size=size)
+    return ac.RichTextBlock(inlines=[run], spacing=spacing, separator=separator or None)
 
 
-def facts(pairs: list[tuple[str, str]]) -> ac.FactSet:
-    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> ac.RichTextBlock:
+    return literal(text, subtle=subtle, color=color)
+
+
+def facts(pairs: list[tuple[str, str]]) -> ac.Container:
+    """Title and value lines, like a FactSet, whose values are shown literally (a FactSet renders markdown)."""
+    lines: list[ac.CardElement] = [
+        ac.RichTextBlock(inlines=[ac.TextRun(text=f"{title}: ", weight="Bolder"), ac.TextRun(text=value)])
+        for title, value in pairs
+    ]
+    return ac.Container(items=lines)
 
 
 def notice_card(lang: Lang, title: str, lines: list[str], request_id: str | None = None) -> dict[str, Any]:
@@ -80,7 +105,7 @@ def help_card(lang: Lang, unknown_word: str | None = None) -> dict[str, Any]:
         word = command.word_for(lang)
         description = command.description_en if lang == "en" else command.description_fr
         usage = command.usage_en if lang == "en" else command.usage_fr
-        rows.append((f"/{word}", f"{description}" + (f" — `{usage}`" if usage else "")))
+        rows.append((f"/{word}", f"{description}" + (f" — {usage}" if usage else "")))
     body.append(facts(rows))
     body.append(paragraph(t(lang, "help.footer"), subtle=True))
     return envelope(body)

@@ -25,6 +25,22 @@ def texts(node: Any) -> str:
     return "\n".join(s for s in found if s)
 
 
+def facts_of(node: Any) -> dict[str, str]:
+    """The title/value lines of a card (cards.common.facts: a bold "Title: " run, then the value run)."""
+    found: dict[str, str] = {}
+    if isinstance(node, dict):
+        inlines = node.get("inlines") if node.get("type") == "RichTextBlock" else None
+        if isinstance(inlines, list) and len(inlines) == 2 and str(inlines[0].get("text", "")).endswith(": "):
+            found[inlines[0]["text"][:-2]] = inlines[1]["text"]
+        for key, value in node.items():
+            if key != "data":
+                found.update(facts_of(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.update(facts_of(item))
+    return found
+
+
 def actions_of(node: Any) -> list[dict[str, Any]]:
     """Every action of a card, in ActionSets and at the bottom."""
     found: list[dict[str, Any]] = []
@@ -48,8 +64,9 @@ def message_under(card: dict[str, Any], input_id: str) -> str | None:
             for index, item in enumerate(node):
                 if isinstance(item, dict) and item.get("id") == input_id:
                     following = node[index + 1] if index + 1 < len(node) else {}
-                    is_error = following.get("type") == "TextBlock" and following.get("color") == "Attention"
-                    return following["text"] if is_error else None
+                    runs = following.get("inlines") or [{}] if following.get("type") == "RichTextBlock" else [{}]
+                    is_error = runs[0].get("color") == "Attention"
+                    return str(runs[0]["text"]) if is_error else None
                 found = walk(item)
                 if found is not None:
                     return found

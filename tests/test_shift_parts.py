@@ -20,7 +20,8 @@ from bot.shift.themes import THEMES, find_theme, theme_choices
 from bot.shift.timezones import graph_time, load_zone, to_utc
 from bot.shift.validation import FormContext, format_duration, validate_shift
 from cards.shift import MAX_STATIC_MEMBERS, ShiftFormState, shift_done_card, shift_form_card
-from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, card_errors, find_input_by_label
+from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, card_errors, find_input_by_label, iter_inputs
+from tests.desk import facts_of
 
 SEED = json.loads((Path(__file__).parent / "data" / "seeds" / "create-shift.example.json").read_text())
 PARIS = ZoneInfo("Europe/Paris")
@@ -365,16 +366,21 @@ def state(members: int = 3, **more: Any) -> ShiftFormState:
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_the_form_is_valid_labelled_and_checked_client_side(lang: str) -> None:
+def test_the_form_is_valid_labelled_and_has_no_client_side_check(lang: str) -> None:
     view = FormView(errors={m.END: "bad"}, banner="Please fix", request_id="req-1")
     card = shift_form_card(state(), view, lang)  # type: ignore[arg-type]
     assert_valid_cards(card)
     assert_inputs_labelled(card)
+    marker = "(required)" if lang == "en" else "(obligatoire)"
     member = find_input_by_label(card, "Team member" if lang == "en" else "Membre de l'équipe")
-    assert member["isRequired"] and member["errorMessage"] and member["style"] == "filtered"
+    assert member["style"] == "filtered" and member["label"].endswith(marker)
     assert "choices.data" not in member
     name = find_input_by_label(card, "Break 1 name" if lang == "en" else "Nom de la pause 1")
-    assert name["isRequired"] and name["regex"] == r"\S"
+    assert name["label"].endswith(marker)
+    notes = find_input_by_label(card, "Notes")
+    assert not notes["label"].endswith(marker)
+    for element in iter_inputs(card):
+        assert not {"isRequired", "regex", "maxLength", "errorMessage"} & set(element), element
 
 
 def test_the_confirm_mode_offers_create_with_these_times() -> None:
@@ -400,10 +406,10 @@ def test_the_confirmation_in_both_languages() -> None:
     english = shift_done_card(summary_of(result, "en"), "en")
     french = shift_done_card(summary_of(result, "fr"), "fr")
     assert_valid_cards(english, french)
-    facts = {f["title"]: f["value"] for f in english["body"][2]["facts"]}
-    assert facts["Time"] == "15:00 – 00:00 next day (UTC)" and facts["Shift id"] == "SHFT_1"
+    facts = facts_of(english)
+    assert facts["Time"] == "15:00 – 00:00 next day (UTC)" and facts["Shift ID"] == "SHFT_1"
     assert facts["Break"] == "Lunch, 15:00 – 15:15, paid" and facts["Status"] == "Published"
-    french_facts = {f["title"]: f["value"] for f in french["body"][2]["facts"]}
+    french_facts = facts_of(french)
     assert french_facts["Date"] == "lundi 11 mars 2019" and french_facts["Heures"] == "15:00 – 00:00 le lendemain (UTC)"
     assert "actions" not in english
 
