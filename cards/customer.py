@@ -56,7 +56,7 @@ class CustomerForm:
     errors: Mapping[str, str] = field(default_factory=dict)
     banner: str | None = None
     banner_color: str = "Attention"
-    request_id: str | None = None
+    details: Sequence[str] = ()  # under the banner: Graph's message, the reference for the admin
     notes: Sequence[str] = ()  # shown on every render: unplaced inline text, business list problems
     confirm_duplicate: bool = False
 
@@ -76,8 +76,7 @@ def customer_form_card(form: CustomerForm, lang: Lang) -> dict[str, Any]:
 def _banner(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
     if not form.banner:
         return []
-    detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
-    return banner(form.banner, color=form.banner_color, detail=detail)
+    return banner(form.banner, color=form.banner_color, detail=list(form.details))
 
 
 def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:

@@ -82,8 +82,7 @@ def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
 def _banners(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
     elements: list[ac.CardElement] = []
     if view.banner:
-        detail = t(lang, "notice.request_id", request_id=view.request_id) if view.request_id else None
-        elements += banner(view.banner, color=view.banner_color, detail=detail)
+        elements += banner(view.banner, color=view.banner_color, detail=view.details(lang))
     elements += [paragraph(note, color="Warning") for note in state.zone_notes]
     elements += [paragraph(notice, color="Warning") for notice in state.notices]
     return elements

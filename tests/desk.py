@@ -3,6 +3,7 @@ presses buttons the way Teams does (the action's data merged with every input's 
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import aiohttp
@@ -54,6 +55,29 @@ def actions_of(node: Any) -> list[dict[str, Any]]:
         for item in node:
             found += actions_of(item)
     return found
+
+
+def markup_holding(node: Any, value: str) -> list[str]:
+    """The places where `value` would be rendered as markdown (TextBlock text, FactSet titles and values)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "TextBlock" and value in str(node.get("text", "")):
+            found.append(str(node["text"]))
+        if node.get("type") == "FactSet":
+            found += [json.dumps(fact) for fact in node.get("facts", []) if value in json.dumps(fact)]
+        for key, item in node.items():
+            if key != "data":
+                found += markup_holding(item, value)
+    elif isinstance(node, list):
+        for item in node:
+            found += markup_holding(item, value)
+    return found
+
+
+def assert_shown_literally(card: dict[str, Any], value: str) -> None:
+    """`value` is on the card, and only where hosts show text as written (TextRun, input values)."""
+    assert value in texts(card), (value, texts(card))
+    assert markup_holding(card, value) == [], markup_holding(card, value)
 
 
 def message_under(card: dict[str, Any], input_id: str) -> str | None:

@@ -339,7 +339,7 @@ async def test_not_staff_of_the_business_is_explained(desk: Desk) -> None:
         ({"status": 503, "count": 3, "retryAfter": 0}, "Microsoft 365 is busy right now. Nothing was created."),
         (
             {"status": 400, "code": "InvalidModel", "message": "The business is not accepting customers."},
-            "Microsoft 365 refused this: The business is not accepting customers.",
+            "Message from Microsoft 365: The business is not accepting customers.",
         ),
     ],
 )

@@ -277,7 +277,7 @@ def variants() -> list[dict[str, Any]]:
         customer_form_card(form(businesses=[], notes=["No business"], errors={"business": "Choose"}), "en"),
         customer_form_card(form(rows=full_rows), "en"),
         customer_form_card(
-            form(errors={"displayName": "x", "phones.p1.number": "y"}, banner="Fix", request_id="rid"), "en"
+            form(errors={"displayName": "x", "phones.p1.number": "y"}, banner="Fix", details=["rid"]), "en"
         ),
         customer_form_card(form(banner="Duplicate", banner_color="Warning", confirm_duplicate=True), "fr"),
         customer_done_card(done, "en"),

@@ -86,7 +86,7 @@ class CustomerFlow(FormFlow):
             errors=resolve_row_errors(view.errors, record.rows),
             banner=view.banner,
             banner_color=view.banner_color,
-            request_id=view.request_id,
+            details=view.details(lang),
             notes=self._notes(record, lang),
             confirm_duplicate=view.mode == CONFIRM_DUPLICATE,
         )

@@ -73,7 +73,8 @@ class ShiftFlow(FormFlow):
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "shift.title"), [problem.message]))
         except GraphError as error:
             view = self.explain(error, turn.lang)
-            lines = [t(turn.lang, "shift.open_failed"), view.banner or ""]
+            view.request_id = None  # the notice shows the error's own
+            lines = [t(turn.lang, "shift.open_failed"), view.banner or "", *view.details(turn.lang)]
             card = notice_card(turn.lang, t(turn.lang, "shift.title"), lines, error.request_id)
             return Reply.new_card(card)
         zone = self._zone_name(turn, data.schedule)
