@@ -79,10 +79,14 @@ def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> a
     return literal(text, subtle=subtle, color=color)
 
 
-def facts(pairs: list[tuple[str, str]]) -> ac.Container:
-    """Title and value lines, like a FactSet, whose values are shown literally (a FactSet renders markdown)."""
+def facts(pairs: list[tuple[str, str]], lang: Lang = "en") -> ac.Container:
+    """Title and value lines, like a FactSet, whose values are shown literally (a FactSet renders markdown).
+    Each line is three runs: the title in bold, the separator (French spaces its colon), the value."""
+    separator = " : " if lang == "fr" else ": "
     lines: list[ac.CardElement] = [
-        ac.RichTextBlock(inlines=[ac.TextRun(text=f"{title}: ", weight="Bolder"), ac.TextRun(text=value)])
+        ac.RichTextBlock(
+            inlines=[ac.TextRun(text=title, weight="Bolder"), ac.TextRun(text=separator), ac.TextRun(text=value)]
+        )
         for title, value in pairs
     ]
     return ac.Container(items=lines)
@@ -106,6 +110,6 @@ def help_card(lang: Lang, unknown_word: str | None = None) -> dict[str, Any]:
         description = command.description_en if lang == "en" else command.description_fr
         usage = command.usage_en if lang == "en" else command.usage_fr
         rows.append((f"/{word}", f"{description}" + (f" — {usage}" if usage else "")))
-    body.append(facts(rows))
+    body.append(facts(rows, lang))
     body.append(paragraph(t(lang, "help.footer"), subtle=True))
     return envelope(body)

@@ -206,7 +206,7 @@ def customer_done_card(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
         pairs.append((t(lang, "customer.done_phone", n=n), format_phone(phone, lang)))
     pairs.append((t(lang, "customer.done_business"), str(business.get("name") or business.get("id") or none)))
     pairs.append((t(lang, "customer.done_id"), str(result.get("id") or none)))
-    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs)])
+    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs, lang)])
 
 
 def format_address(address: Mapping[str, Any], lang: Lang) -> str:

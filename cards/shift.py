@@ -46,7 +46,9 @@ class ShiftFormState:
     groups: Choices
     zone: str
     notices: list[str] = field(default_factory=list)  # what the command line could not use
-    zone_notes: list[str] = field(default_factory=list)  # daylight-saving readings, when asking to confirm
+    zone_notes: list[str] = field(default_factory=list)  # what to confirm: daylight-saving readings, checks
+    times_only: bool = True  # only daylight-saving readings to confirm ("Create with these times")
+    duration: str = ""  # "Duration: 8 hours", once the date and both times can be read
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def shift_form_card(state: ShiftFormState, view: FormView, lang: Lang) -> dict[s
 
 
 def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
-    lines: list[ac.CardElement] = [paragraph(summary.note), facts(summary.facts)]
+    lines: list[ac.CardElement] = [paragraph(summary.note), facts(summary.facts, lang)]
     lines.extend(paragraph(line, subtle=True) for line in summary.lines)
     return confirmation_card(summary.title, lines)
 
@@ -152,7 +154,8 @@ def _when_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.Car
         time_field(key, required_label(t(lang, label), lang), _value(state, key), error=view.errors.get(key))
         for key, label in ((m.START, "shift.start"), (m.END, "shift.end"))
     ]
-    return [*date, _columns(times)]
+    duration = [paragraph(state.duration, subtle=True)] if state.duration else []
+    return [*date, _columns(times), *duration]
 
 
 def _details_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
@@ -249,7 +252,8 @@ def _visibility_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[
 
 def _actions(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.Action]:
     if view.mode == CONFIRM_ZONE:
-        submit = execute(t(lang, "shift.confirm"), m.VERB_CONFIRM, state.form_id, style="positive")
+        label = t(lang, "shift.confirm" if state.times_only else "shift.confirm_anyway")
+        submit = execute(label, m.VERB_CONFIRM, state.form_id, style="positive")
     else:
         submit = execute(t(lang, "shift.submit"), m.VERB_SUBMIT, state.form_id, style="positive")
     cancel = execute(t(lang, "shift.cancel"), m.VERB_CANCEL, state.form_id, send_inputs=False)

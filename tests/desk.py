@@ -27,12 +27,12 @@ def texts(node: Any) -> str:
 
 
 def facts_of(node: Any) -> dict[str, str]:
-    """The title/value lines of a card (cards.common.facts: a bold "Title: " run, then the value run)."""
+    """The title/value lines of a card (cards.common.facts: a bold title run, the separator run, the value run)."""
     found: dict[str, str] = {}
     if isinstance(node, dict):
         inlines = node.get("inlines") if node.get("type") == "RichTextBlock" else None
-        if isinstance(inlines, list) and len(inlines) == 2 and str(inlines[0].get("text", "")).endswith(": "):
-            found[inlines[0]["text"][:-2]] = inlines[1]["text"]
+        if isinstance(inlines, list) and len(inlines) == 3 and inlines[0].get("weight") == "Bolder":
+            found[inlines[0]["text"]] = inlines[2]["text"]
         for key, value in node.items():
             if key != "data":
                 found.update(facts_of(value))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +185,8 @@ async def test_changing_a_time_after_the_warning_warns_again(desk: Desk) -> None
 @pytest.mark.parametrize(
     ("day", "start", "end", "duration"),
     [
-        ("2026-03-29", "02:00", "03:00", "0 min"),  # 02:00 does not exist: both are 01:00 UTC
-        ("2026-10-24", "03:00", "03:00", "25 h"),  # the next day's 03:00 is 25 hours later
+        ("2026-03-29", "02:00", "03:00", "0 minutes"),  # 02:00 does not exist: both are 01:00 UTC
+        ("2026-10-24", "03:00", "03:00", "25 hours"),  # the next day's 03:00 is 25 hours later
     ],
 )
 async def test_zero_minute_and_25_hour_shifts_are_refused(
@@ -480,11 +479,9 @@ async def test_french_from_command_to_confirmation(desk: Desk) -> None:
 
 async def test_inline_arguments_prefill_the_card(desk: Desk) -> None:
     desk.teams.timezone = "UTC"
-    before = datetime.now(UTC).date()
     card = await desk.say('/shift Megan tomorrow 9:00-17:00 "Day shift" blue')
-    tomorrows = {(day + timedelta(days=1)).isoformat() for day in (before, datetime.now(UTC).date())}
     assert desk.value("Team member") == MEGAN_OID
-    assert desk.value("Date") in tomorrows
+    assert desk.value("Date") == "2019-01-02"  # the tests' clock says 2019-01-01
     assert (desk.value("Start time"), desk.value("End time")) == ("09:00", "17:00")
     assert desk.value("Label") == "Day shift" and desk.value("Colour") == "blue"
     assert "could not use" not in texts(card)

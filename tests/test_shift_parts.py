@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,8 @@ from bot.shift.payload import shift_body
 from bot.shift.summary import result_of, summary_of
 from bot.shift.themes import THEMES, find_theme, theme_choices
 from bot.shift.timezones import graph_time, load_zone, to_utc
-from bot.shift.validation import FormContext, format_duration, validate_shift
+from bot.shift.validation import FormContext, validate_shift
+from bot.shift.validation import format_duration as formatted
 from cards.shift import MAX_STATIC_MEMBERS, ShiftFormState, shift_done_card, shift_form_card
 from tests.cardcheck import assert_inputs_labelled, assert_valid_cards, card_errors, find_input_by_label, iter_inputs
 from tests.desk import facts_of
@@ -212,7 +213,7 @@ def test_duration_bounds(start: str, end: str, ok: bool) -> None:
 
 def test_25_hours_across_the_autumn_change_is_refused() -> None:
     _, errors = validate_shift(form(**{m.DATE: "2026-10-24", m.START: "03:00", m.END: "03:00"}), [], CONTEXT, "en")
-    assert errors == {m.END: "This shift would last 25 h: a shift lasts from 1 minute to 24 hours."}
+    assert errors == {m.END: "This shift would last 25 hours: a shift lasts from 1 minute to 24 hours."}
 
 
 def test_each_bad_value_has_its_own_message() -> None:
@@ -272,9 +273,13 @@ def test_the_team_must_be_the_loaded_one() -> None:
 
 
 def test_durations_read_naturally() -> None:
-    assert format_duration(datetime(2026, 1, 2) - datetime(2026, 1, 1, 23), "en") == "1 h"
-    assert format_duration(datetime(2026, 1, 2, 1, 5) - datetime(2026, 1, 1), "en") == "25 h 5 min"
-    assert format_duration(datetime(2026, 1, 2, 1, 5) - datetime(2026, 1, 1), "fr") == "25 h 05"
+    def format_duration(length: timedelta, lang: str) -> str:  # French puts a no-break space before units
+        return formatted(length, lang).replace("\u00a0", " ")  # type: ignore[arg-type]
+
+    assert format_duration(datetime(2026, 1, 2) - datetime(2026, 1, 1, 23), "en") == "1 hour"
+    assert format_duration(datetime(2026, 1, 2, 1, 5) - datetime(2026, 1, 1), "en") == "25 hours, 5 minutes"
+    assert format_duration(datetime(2026, 1, 2, 1, 1) - datetime(2026, 1, 1), "fr") == "25 heures et 1 minute"
+    assert format_duration(datetime(2026, 1, 1, 0, 1) - datetime(2026, 1, 1), "fr") == "1 minute"
 
 
 # --- the Graph body ------------------------------------------------------------------------------------------

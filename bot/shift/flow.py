@@ -3,6 +3,7 @@ submit validates it, asks about daylight-saving readings, posts the shift, and s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,16 +18,18 @@ from bot.services import Services
 from bot.shift import model as m
 from bot.shift.directory import Schedule, ShiftDirectory, TeamOption
 from bot.shift.members import Member, find_by_name, match_words
-from bot.shift.parser import Prefill, parse_args
+from bot.shift.parser import Prefill, parse_args, parse_clock
 from bot.shift.payload import shift_body
-from bot.shift.summary import result_of, summary_of, zone_note_key, zone_note_text
-from bot.shift.timezones import load_zone
-from bot.shift.validation import FormContext, validate_shift
+from bot.shift.summary import check_text, result_of, summary_of, zone_note_key
+from bot.shift.timezones import graph_time, load_zone
+from bot.shift.validation import MIN_DURATION, FormContext, format_duration, typed_span, validate_shift
 from bot.turn import Reply, Turn
 from cards.common import notice_card
 from cards.shift import CONFIRM_ZONE, ShiftFormState, shift_done_card, shift_form_card
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("managerdesk.shift")
+ZONE_CHECKS = frozenset({"gap", "fold"})  # daylight-saving readings; the other checks are the scheduler's
 
 
 class ShiftUnavailable(Exception):
@@ -43,6 +46,7 @@ class TeamData:
     schedule: Schedule
     members: list[Member]
     groups: list[tuple[str, str]]  # (name, id)
+    group_members: dict[str, list[str]]  # group id -> the user ids in it
 
     def context(self, zone: str) -> dict[str, Any]:
         return {
@@ -51,6 +55,7 @@ class TeamData:
             "zone": zone,
             "members": [[member.name, member.user_id] for member in self.members],
             "groups": [list(group) for group in self.groups],
+            "groupMembers": self.group_members,
         }
 
 
@@ -61,7 +66,8 @@ class ShiftFlow(FormFlow):
     def __init__(self, services: Services, *, now: Clock | None = None) -> None:
         super().__init__(services)
         self.directory = ShiftDirectory(services.graph)
-        self.now: Clock = now or (lambda: datetime.now(UTC))
+        fixed = services.settings.fixed_now
+        self.now: Clock = now or ((lambda: datetime.fromisoformat(fixed)) if fixed else (lambda: datetime.now(UTC)))
 
     # --- /shift ------------------------------------------------------------------------------------------
     async def start(self, turn: Turn, args: str) -> Reply:
@@ -107,10 +113,11 @@ class ShiftFlow(FormFlow):
     async def _team_data(self, turn: Turn, team: TeamOption, schedule: Schedule | None = None) -> TeamData:
         schedule = schedule or await self.directory.schedule(turn.user, team.team_id)
         members = await self.directory.members(turn.user, team.team_id)
-        groups = [(g.name, g.group_id) for g in await self.directory.active_groups(turn.user, team.team_id)]
-        if not groups:
+        active = await self.directory.active_groups(turn.user, team.team_id)
+        if not active:
             raise ShiftUnavailable(t(turn.lang, "shift.no_groups", team=team.name))
-        return TeamData(team, schedule, members, groups)
+        groups = [(g.name, g.group_id) for g in active]
+        return TeamData(team, schedule, members, groups, {g.group_id: sorted(g.user_ids) for g in active})
 
     @staticmethod
     def _zone_name(turn: Turn, schedule: Schedule) -> str:
@@ -192,9 +199,12 @@ class ShiftFlow(FormFlow):
     def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]:
         context = record.context
         zone = str(context.get("zone") or "UTC")
-        zone_notes = []
-        if view.mode == CONFIRM_ZONE:
-            zone_notes = [zone_note_text(note, zone, lang) for note in context.get("zoneNotesShown") or []]
+        shown = context.get("checksShown") or [] if view.mode == CONFIRM_ZONE else []
+        names = self._names_of(record)
+        span = typed_span(record.values, load_zone(zone))
+        duration = ""
+        if span is not None and span[1] - span[0] >= MIN_DURATION:
+            duration = t(lang, "shift.duration", duration=format_duration(span[1] - span[0], lang))
         state = ShiftFormState(
             form_id=record.form_id,
             values=record.values,
@@ -204,7 +214,9 @@ class ShiftFlow(FormFlow):
             groups=_pairs(context.get("groups")),
             zone=zone,
             notices=list(context.get("notices") or []),
-            zone_notes=zone_notes,
+            zone_notes=[check_text(check, zone, names, lang) for check in shown],
+            times_only=all(check.get("kind") in ZONE_CHECKS for check in shown),
+            duration=duration,
         )
         return shift_form_card(state, view, lang)
 
@@ -222,11 +234,13 @@ class ShiftFlow(FormFlow):
         return validate_shift(record.values, list(record.rows.get(m.BREAKS, [])), form_context, lang)
 
     async def create(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | FormView:
-        notes = [zone_note_key(note) for note in payload.zone_notes]
-        if notes and not (record.context.get("confirmed") and record.context.get("zoneNotesShown") == notes):
-            record.context["zoneNotesShown"] = notes
+        checks = [zone_note_key(note) for note in payload.zone_notes] + await self._checks(turn, record, payload)
+        if checks and not (record.context.get("confirmed") and record.context.get("checksShown") == checks):
+            record.context["checksShown"] = checks
             await self.forms.save(record)
-            return FormView(banner=t(turn.lang, "shift.zone_confirm"), banner_color="Warning", mode=CONFIRM_ZONE)
+            times_only = all(check["kind"] in ZONE_CHECKS for check in checks)
+            banner = t(turn.lang, "shift.zone_confirm" if times_only else "shift.checks_confirm")
+            return FormView(banner=banner, banner_color="Warning", mode=CONFIRM_ZONE)
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
 
@@ -238,6 +252,35 @@ class ShiftFlow(FormFlow):
         if isinstance(error, GraphNotFound):
             return FormView(banner=t(lang, "shift.err.not_found"))
         return super().explain(error, lang)
+
+    async def _checks(self, turn: Turn, record: FormRecord, plan: m.ShiftPlan) -> list[dict[str, str]]:
+        """What a scheduler wants to confirm before creating: a start in the past, a 24-hour shift typed as the
+        same start and end, a member outside the chosen group, the member's shifts or time off at that time."""
+        checks: list[dict[str, str]] = []
+        if plan.start < self.now():
+            checks.append({"kind": "past", "start": graph_time(plan.start)})
+        start_clock, end_clock = (parse_clock(str(record.values.get(key) or "")) for key in (m.START, m.END))
+        if start_clock is not None and start_clock == end_clock:
+            checks.append({"kind": "full_day"})
+        in_group = (record.context.get("groupMembers") or {}).get(plan.group_id)
+        if isinstance(in_group, list) and plan.user_id not in in_group:
+            checks.append({"kind": "group", "user": plan.user_id, "group": plan.group_id})
+        try:
+            busy = await self.directory.busy(turn.user, plan.team_id, plan.user_id, plan.start, plan.end)
+        except GraphError as error:  # a check that could not be made does not stop the manager
+            log.warning("overlap check failed status=%s request-id=%s", error.status, error.request_id)
+            busy = []
+        checks += [
+            {"kind": b.kind, "user": plan.user_id, "start": graph_time(b.start), "end": graph_time(b.end)} for b in busy
+        ]
+        return checks
+
+    @staticmethod
+    def _names_of(record: FormRecord) -> dict[str, dict[str, str]]:
+        return {
+            "members": {user_id: name for name, user_id in _pairs(record.context.get("members"))},
+            "groups": {group_id: name for name, group_id in _pairs(record.context.get("groups"))},
+        }
 
     @staticmethod
     def _names(record: FormRecord, plan: m.ShiftPlan) -> dict[str, str]:
@@ -262,6 +305,9 @@ def _values_of(parsed: Prefill, member: Member | None, data: TeamData, today: st
     }
     if member is not None:
         values[m.MEMBER] = member.user_id
+        groups = [group_id for group_id, users in data.group_members.items() if member.user_id in users]
+        if len(groups) == 1:  # the member's only group: a one-line shift then needs a single press
+            values[m.GROUP] = groups[0]
     if parsed.start is not None:
         values[m.START] = parsed.start.strftime("%H:%M")
     if parsed.end is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_date
+
 from bot import i18n
 from bot.i18n import Lang
 
@@ -14,7 +16,7 @@ i18n.register(
         "shift.team": "Team",
         "shift.load_team": "Load this team",
         "shift.team_loaded": "Showing the members and scheduling groups of {team}.",
-        "shift.zone_hint": "Times are in {zone}. An end at or before the start is on the next day.",
+        "shift.zone_hint": "Times are in {zone}. An end earlier than the start is on the next day.",
         "shift.member": "Team member",
         "shift.member_placeholder": "Type a name",
         "shift.group": "Scheduling group",
@@ -40,6 +42,15 @@ i18n.register(
         "shift.remove_break": "Remove break {number}",
         "shift.submit": "Create shift",
         "shift.confirm": "Create with these times",
+        "shift.confirm_anyway": "Create anyway",
+        "shift.checks_confirm": "Please check before creating:",
+        "shift.check_past": "This shift starts in the past ({day}).",
+        "shift.check_full_day": "The end is the same time as the start: this is a 24-hour shift.",
+        "shift.check_group": "{member} is not in the scheduling group {group}.",
+        "shift.check_shift": "{member} already has a shift then: {when}.",
+        "shift.check_time_off": "{member} has time off then: {when}.",
+        "shift.duration": "Duration: {duration}",
+        "shift.fact_duration": "Duration",
         "shift.cancel": "Cancel",
         "shift.default_break": "Break",
         # what the command line could not use
@@ -117,7 +128,7 @@ i18n.register(
         "shift.team": "Équipe",
         "shift.load_team": "Charger cette équipe",
         "shift.team_loaded": "Membres et groupes de {team} affichés.",
-        "shift.zone_hint": "Heures dans le fuseau {zone}. Une fin avant ou égale au début tombe le lendemain.",
+        "shift.zone_hint": "Heures dans le fuseau {zone}. Une fin plus tôt que le début tombe le lendemain.",
         "shift.member": "Membre de l'équipe",
         "shift.member_placeholder": "Tapez un nom",
         "shift.group": "Groupe de planification",
@@ -143,6 +154,15 @@ i18n.register(
         "shift.remove_break": "Supprimer la pause {number}",
         "shift.submit": "Créer le poste",
         "shift.confirm": "Créer avec ces heures",
+        "shift.confirm_anyway": "Créer quand même",
+        "shift.checks_confirm": "Vérifiez avant de créer :",
+        "shift.check_past": "Ce poste commence dans le passé ({day}).",
+        "shift.check_full_day": "La fin est à la même heure que le début : c'est un poste de 24 heures.",
+        "shift.check_group": "{member} ne fait pas partie du groupe de planification {group}.",
+        "shift.check_shift": "{member} a déjà un poste à ce moment-là : {when}.",
+        "shift.check_time_off": "{member} est en congé à ce moment-là : {when}.",
+        "shift.duration": "Durée : {duration}",
+        "shift.fact_duration": "Durée",
         "shift.cancel": "Annuler",
         "shift.default_break": "Pause",
         "shift.unparsed": "Dans votre message, je n'ai pas pu utiliser : {words}",
@@ -213,22 +233,7 @@ i18n.register(
     },
 )
 
-_WEEKDAYS: dict[Lang, tuple[str, ...]] = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-}
-_MONTHS: dict[Lang, tuple[str, ...]] = {
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin",
-        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-    ),
-}  # fmt: skip
-
 
 def format_day(day: date, lang: Lang) -> str:
-    """'Monday 11 March 2019' / 'lundi 11 mars 2019'."""
-    return f"{_WEEKDAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+    """'Monday 11 March 2019' / 'lundi 11 mars 2019', by Babel's CLDR names."""
+    return str(format_date(day, "EEEE d MMMM y", locale=lang))

@@ -183,6 +183,8 @@ const SHIFT_EN = {
   breakPaid: (n) => `Break ${n} paid`,
   publish: 'Publish now (the team sees it)',
   create: 'Create shift',
+  anyway: 'Create anyway',
+  past: /^This shift starts in the past/,
   done: 'Shift published',
 };
 
@@ -204,8 +206,17 @@ const SHIFT_FR = {
   breakPaid: (n) => `Pause ${n} payée`,
   publish: "Publier maintenant (l'équipe le voit)",
   create: 'Créer le poste',
+  anyway: 'Créer quand même',
+  past: /^Ce poste commence dans le passé/,
   done: 'Poste publié',
 };
+
+/** Create, for a shift dated in the past (the seed's 2019 date): the bot asks first, the manager confirms. */
+async function createPastShift(card, labels) {
+  await press(card, labels.create);
+  await waitForText(card, labels.past);
+  await press(card, labels.anyway);
+}
 
 describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
   before(async () => {
@@ -260,7 +271,7 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
       await screenshot(card, 'shift-form');
       assert.deepEqual(await posts(SHIFTS_PATH), [], 'nothing is posted before Create shift');
 
-      await press(card, SHIFT_EN.create);
+      await createPastShift(card, SHIFT_EN);
       await waitForText(card, SHIFT_EN.done);
       await waitForText(card, SEED_SHIFT_TYPED.member);
       await waitForText(card, SEED_SHIFT_TYPED.group);
@@ -319,7 +330,7 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
 
   // Each of these was blocked by the host's own isRequired/regex checks before the form stopped carrying them.
   test('customer: Add address first on a fresh form adds a row; a phone holding an invalid number can be removed', { timeout: 90_000 }, async (t) => {
-    await asManager(t, {}, async (chat) => {
+    await asManager(t, {}, async (chat, browser) => {
       const card = await chat.send('/customer');
       await waitForText(card, EN.title);
       await press(card, EN.addAddress);
@@ -334,6 +345,19 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
       assert.equal(await textbox(card, EN.name).inputValue(), 'Lidia Holloway', 'what was typed is kept');
       assert.equal(await textbox(card, EN.street(1)).count(), 1, 'the address row is still there');
       assert.deepEqual(await posts(CUSTOMERS_PATH), []);
+
+      // Text from the manager is shown as written: no link, no heading, no image for the client to fetch.
+      const name = '**x** [y](https://evil.example) <img src="https://evil.example/pixel.png">';
+      await press(card, 'Remove address 1');
+      await waitForText(card, 'No address yet.', 10_000);
+      await choose(card, EN.business, BUSINESS.name);
+      await fill(card, EN.name, name);
+      await fill(card, EN.email, 'lidiah@relecloud.com');
+      await press(card, EN.create);
+      await waitForText(card, EN.done);
+      await waitForText(card, name);
+      assert.equal(await chat.page.locator('.ac-adaptiveCard a[href*="evil.example"], .ac-adaptiveCard img[src*="evil.example"]').count(), 0);
+      assert.ok(!browser.blocked.some((origin) => origin.includes('evil.example')), 'nothing was fetched from evil.example');
     });
   });
 
@@ -388,7 +412,7 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
       const typed = { member: 'Alex Wilber', group: 'Kitchen', date: '2026-07-14', start: '22:00', end: '06:00', label: 'Nuit', colour: 'green' };
       await fillShift(shiftCard, typed, SHIFT_FR);
       await screenshot(shiftCard, 'shift-form-fr');
-      await press(shiftCard, SHIFT_FR.create);
+      await createPastShift(shiftCard, SHIFT_FR);
       await waitForText(shiftCard, SHIFT_FR.done);
       await waitForText(shiftCard, '22:00 – 06:00 le lendemain (Europe/Paris)');
       await waitForText(shiftCard, 'ID du poste');
