@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import BotFactory
 from tests.desk import Desk, assert_shown_literally, start_desk, texts
-from tests.fixtures_sandbox import BUSINESS_ID, MEGAN_OID, SEED_GROUP_ID, TEAM_ID, SandboxHandle
+from tests.fixtures_sandbox import BUSINESS_ID, MEGAN_OID, OTHER_BUSINESS_ID, SEED_GROUP_ID, TEAM_ID, SandboxHandle
 from tests.teams import ADELE, Connector
 
 EVIL_NAME = "**x** [y](https://evil.example)"
@@ -187,3 +187,15 @@ async def test_waits_are_worded_with_the_languages_plural_rules(
     await desk.sandbox.inject(status=429, retryAfter=retry_after, count=3, match=POST_CUSTOMERS)
     card = await desk.press(CUSTOMER[lang]["create"])
     assert expected in texts(card).replace("\u00a0", " ")  # Babel puts a no-break space before French units
+
+
+async def test_the_last_business_is_remembered_among_those_the_manager_is_staff_of(desk: Desk) -> None:
+    staff_of_both = {"value": [{"id": "x"}]}  # Adele is made staff of Fabrikam Salon too (the probe answers 200)
+    await desk.sandbox.inject(status=200, body=staff_of_both, count=20, match=r"GET .*fabrikamsalon.*/customers")
+    await desk.say("/customer")
+    assert desk.value("Bookings business") == ""  # two to choose from, none used yet
+    desk.fill({"Bookings business": OTHER_BUSINESS_ID, "Name": "Joni", "Email address": "joni@relecloud.com"})
+    await desk.sandbox.inject(status=201, body={"id": "c1"}, match=POST_CUSTOMERS)
+    await desk.press("Create")
+    await desk.say("/customer")
+    assert desk.value("Bookings business") == OTHER_BUSINESS_ID

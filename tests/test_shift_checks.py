@@ -5,11 +5,13 @@ time off, or in a group the member is not in is created only once confirmed."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.cardcheck import iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk, facts_of, start_desk, texts
 from tests.fixtures_sandbox import (
@@ -245,3 +247,68 @@ async def test_a_member_in_one_group_gets_it_preselected_so_one_press_creates(de
     assert desk.value(WORDS["fr" if "poste" in command else "en"]["group"]) == SEED_GROUP_ID
     await desk.press("Créer le poste" if "poste" in command else "Create shift")
     assert len(await posted(desk)) == 1
+
+
+# --- teams ---------------------------------------------------------------------------------------------------
+
+KITCHEN_OPS = "9e7752d5-6e9f-46bb-9e51-db7474f95cdf"  # Contoso Kitchen Ops: Shifts not set up in the fixture
+
+
+async def make_kitchen_ops_schedulable(desk: Desk) -> None:
+    schedule = {"id": KITCHEN_OPS, "enabled": True, "timeZone": "UTC", "provisionStatus": "Completed"}
+    group = {"id": "TAG_prep", "displayName": "Prep", "isActive": True, "userIds": [ADELE_OID]}
+    await desk.sandbox.inject(status=200, body=schedule, count=20, match=f"GET .*/{KITCHEN_OPS}/schedule$")
+    await desk.sandbox.inject(status=200, body={"value": [group]}, count=20, match=f"/{KITCHEN_OPS}/schedule/sched")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Not offered: Contoso Kitchen Ops (Shifts is not set up)."),
+        ("fr", "Non proposées : Contoso Kitchen Ops (Shifts n'est pas configuré)."),
+    ],
+)
+async def test_shift_opens_on_a_team_that_can_be_scheduled_and_names_the_ones_skipped(
+    desk: Desk, lang: str, said: str
+) -> None:
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    card = await desk.say(WORDS[lang]["command"])  # Contoso Kitchen Ops comes first by name, but has no Shifts
+    assert said in texts(card)
+    team = next(i for i in iter_inputs(card) if i["id"] == "shift.team")
+    assert team["value"] == TEAM_ID and [c["value"] for c in team["choices"]] == [TEAM_ID]
+    assert "provisionStatus" not in texts(card)
+
+
+@pytest.mark.parametrize("command", ["/shift contoso kitchen ops Adele", '/poste "Contoso Kitchen Ops" Adele'])
+async def test_the_command_can_name_the_team(desk: Desk, command: str) -> None:
+    await make_kitchen_ops_schedulable(desk)
+    card = await desk.say(command)
+    team = next(i for i in iter_inputs(card) if i["id"] == "shift.team")
+    assert team["value"] == KITCHEN_OPS
+    member = next(i for i in iter_inputs(card) if i["id"] == "shift.member")
+    assert member["value"] == ADELE_OID and "Prep" in texts(card)
+    assert "could not use" not in texts(card) and "pas pu utiliser" not in texts(card)
+
+
+async def test_the_last_team_is_remembered_for_the_next_shift(desk: Desk) -> None:
+    await make_kitchen_ops_schedulable(desk)
+    await desk.say("/shift")
+    assert desk.value("Team") == KITCHEN_OPS  # by name it comes first, and it can now be scheduled
+    desk.fill({"Team": TEAM_ID})
+    await desk.press("Load this team")
+    await desk.say("/shift")
+    assert desk.value("Team") == TEAM_ID
+
+
+async def test_opening_shift_for_a_manager_in_60_teams_with_slow_graph_answers_within_5_s(desk: Desk) -> None:
+    """Contoso Retail, the only team with Shifts ready, comes last by name: the search reads a few teams at a
+    time and stops at the first ready one, instead of every team's schedule before answering."""
+    fakes = [{"id": f"00000000-0000-4000-8000-{n:012d}", "displayName": f"Alpha {n:02d}"} for n in range(59)]
+    teams = [*fakes, {"id": TEAM_ID, "displayName": "Contoso Retail"}]
+    await desk.sandbox.inject(status=200, body={"value": teams}, delay=0.3, match=r"GET .*/me/joinedTeams")
+    await desk.sandbox.inject(status=None, delay=0.3, count=1000, match=r"^GET ")
+    started = time.monotonic()
+    card = await desk.say("/shift")
+    elapsed = time.monotonic() - started
+    assert "New shift" in texts(card) and desk.value("Team") == TEAM_ID
+    assert elapsed < 5.0, elapsed

@@ -3,7 +3,6 @@ joined teams, a team's schedule, members and active scheduling groups; and the P
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,12 +11,11 @@ from typing import Any
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
-from bot.graph.errors import GraphForbidden, GraphNotFound
+from bot.graph.errors import GraphNotFound
 from bot.shift.members import Member
 from bot.shift.text import fold
 from bot.shift.timezones import graph_time, parse_graph_time
 
-MAX_PARALLEL = 4  # Shifts: at most 4 requests per second per team; joined teams are checked 4 at a time
 MEMBERS_TTL_SECONDS = 60.0  # the type-ahead asks on every keystroke
 
 
@@ -75,21 +73,6 @@ class ShiftDirectory:
             provision_status=str(found.get("provisionStatus") or "NotStarted"),
             time_zone=found.get("timeZone") if isinstance(found.get("timeZone"), str) else None,
         )
-
-    async def schedulable_teams(self, user: UserIdentity) -> list[tuple[TeamOption, Schedule]]:
-        """The joined teams whose schedule is enabled and provisioned."""
-        teams = await self.joined_teams(user)
-        gate = asyncio.Semaphore(MAX_PARALLEL)
-
-        async def check(team: TeamOption) -> Schedule | None:
-            async with gate:
-                try:
-                    return await self.schedule(user, team.team_id)
-                except GraphForbidden:
-                    return None
-
-        schedules = await asyncio.gather(*(check(team) for team in teams))
-        return [(team, s) for team, s in zip(teams, schedules, strict=True) if s is not None and s.ready]
 
     async def members(self, user: UserIdentity, team_id: str, *, fresh: bool = True) -> list[Member]:
         key = (user.aad_object_id, team_id)

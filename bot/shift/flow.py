@@ -3,6 +3,7 @@ submit validates it, asks about daylight-saving readings, posts the shift, and s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from bot.forms import FormRecord
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.i18n import Lang, t
+from bot.prefs import Preferences
 from bot.services import Services
 from bot.shift import model as m
 from bot.shift.directory import Schedule, ShiftDirectory, TeamOption
@@ -21,6 +23,7 @@ from bot.shift.members import Member, find_by_name, match_words
 from bot.shift.parser import Prefill, parse_args, parse_clock
 from bot.shift.payload import shift_body
 from bot.shift.summary import check_text, result_of, summary_of, zone_note_key
+from bot.shift.text import fold
 from bot.shift.timezones import graph_time, load_zone
 from bot.shift.validation import MIN_DURATION, FormContext, format_duration, typed_span, validate_shift
 from bot.turn import Reply, Turn
@@ -28,6 +31,10 @@ from cards.common import notice_card
 from cards.shift import CONFIRM_ZONE, ShiftFormState, shift_done_card, shift_form_card
 
 Clock = Callable[[], datetime]
+SkippedTeams = dict[str, tuple[str, str]]  # "Team (reason)" -> (team id, reason)
+# Teams whose schedule is read at once when looking for one to open on. Shifts' limit (4 requests/s) is per team;
+# 10 at once finds a ready team among 60 in 6 rounds of reads at worst, within Teams' 5 s.
+TEAMS_AT_ONCE = 10
 log = logging.getLogger("managerdesk.shift")
 ZONE_CHECKS = frozenset({"gap", "fold"})  # daylight-saving readings; the other checks are the scheduler's
 
@@ -35,9 +42,10 @@ ZONE_CHECKS = frozenset({"gap", "fold"})  # daylight-saving readings; the other 
 class ShiftUnavailable(Exception):
     """The form cannot be opened: the message (already worded) says why."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason or message  # a few words, for a list of teams that were skipped
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class ShiftFlow(FormFlow):
     def __init__(self, services: Services, *, now: Clock | None = None) -> None:
         super().__init__(services)
         self.directory = ShiftDirectory(services.graph)
+        self.prefs = Preferences(services.storage)
         fixed = services.settings.fixed_now
         self.now: Clock = now or ((lambda: datetime.fromisoformat(fixed)) if fixed else (lambda: datetime.now(UTC)))
 
@@ -73,8 +82,8 @@ class ShiftFlow(FormFlow):
     async def start(self, turn: Turn, args: str) -> Reply:
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                teams = await self._team_choices(turn)
-                data = await self._team_data(turn, *teams[0])
+                teams, args = await self._team_choices(turn, args)
+                data, skipped = await self._first_schedulable(turn, teams)
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "shift.title"), [problem.message]))
         except GraphError as error:
@@ -85,37 +94,74 @@ class ShiftFlow(FormFlow):
             return Reply.new_card(card)
         zone = self._zone_name(turn, data.schedule)
         values, notices = self._prefill(turn, args, data, zone)
+        if skipped:
+            notices.insert(0, t(turn.lang, "shift.skipped", teams="; ".join(skipped)))
         context = data.context(zone)
-        context.update(teams=[[team.name, team.team_id] for team, _ in teams], notices=notices)
+        unusable = {team_id for team_id, _ in skipped.values()}
+        offered = [[team.name, team.team_id] for team in teams if team.team_id not in unusable]
+        context.update(teams=offered, notices=notices)
         return await self.open(turn, values, **context)
 
-    async def _team_choices(self, turn: Turn) -> list[tuple[TeamOption, Schedule]]:
-        """In a channel, its team (if Shifts is ready there); elsewhere the joined teams with Shifts ready."""
+    async def _team_choices(self, turn: Turn, args: str) -> tuple[list[TeamOption], str]:
+        """The teams to offer, the one to try first at the front, and the arguments left once a team named in
+        them is taken out. In a channel, its team; elsewhere the joined teams: the one the command names, else
+        the one the manager used last, then the others by name."""
         if turn.conversation_type == "channel":
-            return [await self._channel_team(turn)]
-        teams = await self.directory.schedulable_teams(turn.user)
-        if not teams:
+            return [await self._channel_team(turn)], args
+        teams = await self.directory.joined_teams(turn.user)
+        named, args = _named_team(args, teams)
+        last = await self.prefs.get(turn.user.aad_object_id, "team")
+        first = named or next((team for team in teams if team.team_id == last), None)
+        ordered = [first, *(team for team in teams if team != first)] if first else teams
+        if not ordered:
             raise ShiftUnavailable(t(turn.lang, "shift.no_teams"))
-        return teams
+        return ordered, args
 
-    async def _channel_team(self, turn: Turn) -> tuple[TeamOption, Schedule]:
+    async def _first_schedulable(self, turn: Turn, teams: list[TeamOption]) -> tuple[TeamData, SkippedTeams]:
+        """The first team, in order, that can be scheduled, reading a few teams at a time and no further than
+        needed: a manager in 60 teams is answered after a handful of reads, not 60. The teams found unusable on
+        the way are returned, each with the plain reason, for the card to name."""
+        skipped: SkippedTeams = {}
+        for start in range(0, len(teams), TEAMS_AT_ONCE):
+            batch = teams[start : start + TEAMS_AT_ONCE]
+            found = await asyncio.gather(*(self._try_team(turn, team) for team in batch))
+            for team, result in zip(batch, found, strict=True):
+                if isinstance(result, TeamData):
+                    return result, skipped
+                named = t(turn.lang, "shift.skipped_team", team=team.name, reason=result.reason)
+                skipped[named] = (team.team_id, result.message)
+        if len(teams) == 1 and skipped:
+            raise ShiftUnavailable(next(iter(skipped.values()))[1])
+        raise ShiftUnavailable(t(turn.lang, "shift.no_teams_ready", teams="; ".join(skipped)))
+
+    async def _try_team(self, turn: Turn, team: TeamOption) -> TeamData | ShiftUnavailable:
+        try:
+            return await self._team_data(turn, team)
+        except ShiftUnavailable as problem:
+            return problem
+        except (GraphForbidden, GraphNotFound):
+            message = t(turn.lang, "shift.cannot_read", team=team.name)
+            return ShiftUnavailable(message, t(turn.lang, "shift.reason_cannot_read"))
+
+    async def _channel_team(self, turn: Turn) -> TeamOption:
         team_id = await turn.resolve_team_group_id()
         if not team_id:
             raise ShiftUnavailable(t(turn.lang, "shift.no_team_here"))
         joined = {team.team_id: team for team in await self.directory.joined_teams(turn.user)}
         team = joined.get(team_id) or TeamOption(team_id, t(turn.lang, "shift.this_team"))
-        schedule = await self.directory.schedule(turn.user, team_id)
-        if not schedule.ready:
-            status = {"enabled": str(schedule.enabled).lower(), "status": schedule.provision_status}
-            raise ShiftUnavailable(t(turn.lang, "shift.not_scheduled", team=team.name, **status))
-        return team, schedule
+        return team
 
     async def _team_data(self, turn: Turn, team: TeamOption, schedule: Schedule | None = None) -> TeamData:
         schedule = schedule or await self.directory.schedule(turn.user, team.team_id)
-        members = await self.directory.members(turn.user, team.team_id)
-        active = await self.directory.active_groups(turn.user, team.team_id)
+        if not schedule.ready:
+            message = t(turn.lang, "shift.not_scheduled", team=team.name)
+            raise ShiftUnavailable(message, t(turn.lang, "shift.reason_not_set_up"))
+        members, active = await asyncio.gather(
+            self.directory.members(turn.user, team.team_id), self.directory.active_groups(turn.user, team.team_id)
+        )
         if not active:
-            raise ShiftUnavailable(t(turn.lang, "shift.no_groups", team=team.name))
+            message = t(turn.lang, "shift.no_groups", team=team.name)
+            raise ShiftUnavailable(message, t(turn.lang, "shift.reason_no_groups"))
         groups = [(g.name, g.group_id) for g in active]
         return TeamData(team, schedule, members, groups, {g.group_id: sorted(g.user_ids) for g in active})
 
@@ -174,6 +220,7 @@ class ShiftFlow(FormFlow):
             return Reply.in_place(self.render_form(record, turn.lang, self.explain(error, turn.lang)))
         self._use_team(record, data, self._zone_name(turn, data.schedule))
         await self.forms.save(record)
+        await self.prefs.remember(turn.user.aad_object_id, team=data.team.team_id)
         view = FormView(banner=t(turn.lang, "shift.team_loaded", team=data.team.name), banner_color="Good")
         return Reply.in_place(self.render_form(record, turn.lang, view))
 
@@ -242,6 +289,7 @@ class ShiftFlow(FormFlow):
             banner = t(turn.lang, "shift.zone_confirm" if times_only else "shift.checks_confirm")
             return FormView(banner=banner, banner_color="Warning", mode=CONFIRM_ZONE)
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
+        await self.prefs.remember(turn.user.aad_object_id, team=payload.team_id)
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
 
     def explain(self, error: GraphError, lang: Lang) -> FormView:
@@ -317,3 +365,20 @@ def _values_of(parsed: Prefill, member: Member | None, data: TeamData, today: st
     if parsed.theme:
         values[m.THEME] = parsed.theme
     return values
+
+
+def _named_team(args: str, teams: list[TeamOption]) -> tuple[TeamOption | None, str]:
+    """A joined team the command names ('/shift Contoso Retail Megan tomorrow'), longest name first, and the
+    arguments without it. Case and accents are ignored; quotes around the name are allowed."""
+    folded = fold(args)
+    if len(folded) != len(args):  # positions in the folded text must be positions in what was typed
+        return None, args
+    for team in sorted(teams, key=lambda team: -len(team.name)):
+        name = fold(team.name)
+        at = folded.find(name)
+        if name and at >= 0 and (at == 0 or not folded[at - 1].isalnum()):
+            end = at + len(name)
+            if end == len(folded) or not folded[end].isalnum():
+                rest = (args[:at].rstrip(' "“«') + " " + args[end:].lstrip(' "”»')).strip()
+                return team, rest
+    return None, args

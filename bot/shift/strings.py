@@ -93,8 +93,15 @@ i18n.register(
         "chat with me to choose the team.",
         "shift.no_teams": "None of your teams has a schedule in Shifts. Set up Shifts for a team first (or ask "
         "its owner), then try again.",
-        "shift.not_scheduled": "Shifts is not set up for {team}: its schedule must be enabled and provisioned "
-        "(enabled: {enabled}, provisionStatus: {status}).",
+        "shift.not_scheduled": "Shifts is not set up for {team} yet. A team owner can set it up in the Shifts app.",
+        "shift.cannot_read": "I can't open the schedule of {team}: you may not be one of its owners.",
+        "shift.skipped": "Not offered: {teams}.",
+        "shift.skipped_team": "{team} ({reason})",
+        "shift.reason_not_set_up": "Shifts is not set up",
+        "shift.reason_no_groups": "no active scheduling group",
+        "shift.reason_cannot_read": "you can't open its schedule",
+        "shift.no_teams_ready": "None of your teams can be scheduled yet: {teams}. Set up Shifts for a team first, "
+        "or ask its owner.",
         "shift.no_groups": "{team} has no active scheduling group. Add one in Shifts first.",
         "shift.open_failed": "I could not load the team's schedule.",
         "shift.this_team": "this team",
@@ -202,8 +209,16 @@ i18n.register(
         "une conversation avec moi pour choisir l'équipe.",
         "shift.no_teams": "Aucune de vos équipes n'a de planning dans Shifts. Configurez d'abord Shifts pour une "
         "équipe (ou demandez à son propriétaire), puis réessayez.",
-        "shift.not_scheduled": "Shifts n'est pas configuré pour {team} : son planning doit être activé et "
-        "provisionné (enabled : {enabled}, provisionStatus : {status}).",
+        "shift.not_scheduled": "Shifts n'est pas encore configuré pour {team}. Un propriétaire de l'équipe peut le "
+        "faire dans l'application Shifts.",
+        "shift.cannot_read": "Je ne peux pas ouvrir le planning de {team} : vous n'en êtes peut-être pas propriétaire.",
+        "shift.skipped": "Non proposées : {teams}.",
+        "shift.skipped_team": "{team} ({reason})",
+        "shift.reason_not_set_up": "Shifts n'est pas configuré",
+        "shift.reason_no_groups": "aucun groupe de planification actif",
+        "shift.reason_cannot_read": "planning inaccessible",
+        "shift.no_teams_ready": "Aucune de vos équipes ne peut encore être planifiée : {teams}. Configurez d'abord "
+        "Shifts pour une équipe, ou demandez à son propriétaire.",
         "shift.no_groups": "{team} n'a aucun groupe de planification actif. Ajoutez-en un dans Shifts d'abord.",
         "shift.open_failed": "Je n'ai pas pu charger le planning de l'équipe.",
         "shift.this_team": "cette équipe",
