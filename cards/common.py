@@ -13,7 +13,7 @@ from typing import Any
 import microsoft_teams.cards as ac
 
 from bot import i18n
-from bot.commands import ALL_COMMANDS
+from bot.commands import ALL_COMMANDS, SIGNOUT
 from bot.i18n import Lang, t
 
 CARD_VERSION = "1.5"
@@ -99,13 +99,16 @@ def notice_card(lang: Lang, title: str, lines: list[str], request_id: str | None
     return envelope(body)
 
 
-def help_card(lang: Lang, unknown_word: str | None = None) -> dict[str, Any]:
+def help_card(lang: Lang, unknown_word: str | None = None, *, sign_out: bool = True) -> dict[str, Any]:
+    """`sign_out`: offer /signout (not in dev mode, where there is no sign-in to end)."""
     body: list[ac.CardElement] = [heading(t(lang, "app.name"))]
     if unknown_word:
         body.append(paragraph(t(lang, "notice.unknown_command", word=unknown_word), color="Attention"))
     body.append(paragraph(t(lang, "help.intro")))
     rows = []
     for command in ALL_COMMANDS:
+        if command is SIGNOUT and not sign_out:
+            continue
         word = command.word_for(lang)
         description = command.description_en if lang == "en" else command.description_fr
         usage = command.usage_en if lang == "en" else command.usage_fr
