@@ -312,3 +312,21 @@ async def test_opening_shift_for_a_manager_in_60_teams_with_slow_graph_answers_w
     elapsed = time.monotonic() - started
     assert "New shift" in texts(card) and desk.value("Team") == TEAM_ID
     assert elapsed < 5.0, elapsed
+
+
+@pytest.mark.parametrize(
+    ("command", "day", "notes", "said"),
+    [
+        ("/shift Megan in 2 days 9-17 bring the keys", "2019-01-03", "bring the keys", "I put “bring the keys” in"),
+        ("/poste Megan 24 décembre 9h-17h apporter les clés", "2019-12-24", "apporter les clés", "J'ai mis « apporter"),
+        ("/poste Megan dans 2 jours 9h-17h", "2019-01-03", "", ""),
+    ],
+)
+async def test_dates_typed_naturally_and_leftover_words_offered_as_notes(
+    desk: Desk, command: str, day: str, notes: str, said: str
+) -> None:
+    lang = "fr" if command.startswith("/poste") else "en"
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    card = await desk.say(command)  # the tests' clock says 2019-01-01
+    assert desk.value("Date") == day and desk.value(WORDS[lang]["start"]) == "09:00"
+    assert desk.value("Notes") == notes and said in texts(card)

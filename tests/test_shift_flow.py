@@ -488,16 +488,18 @@ async def test_inline_arguments_prefill_the_card(desk: Desk) -> None:
     desk.check_cards()
 
 
-async def test_what_cannot_be_parsed_stays_visible_on_the_card(desk: Desk) -> None:
-    card = await desk.say("/shift Megan next fortnight 9:00-17:00 Zorro")
+async def test_what_cannot_be_parsed_is_offered_as_notes(desk: Desk) -> None:
+    card = await desk.say("/shift Megan next fortnight 9:00-17:00 bring the keys")
     assert desk.value("Team member") == MEGAN_OID and desk.value("Start time") == "09:00"
-    assert "From your message, I could not use: next fortnight Zorro" in texts(card)
+    assert desk.value("Date") == "2019-01-15"  # dateparser: two weeks after the tests' 2019-01-01
+    assert desk.value("Notes") == "bring the keys"
+    assert "I put “bring the keys” in the notes: keep it, move it or delete it." in texts(card)
 
 
 async def test_a_name_that_is_nobody_in_the_team_is_left_for_the_form_and_said(desk: Desk) -> None:
     card = await desk.say("/shift Zoe 2026-11-20")
     assert desk.value("Team member") == "" and desk.value("Date") == "2026-11-20"
-    assert "I could not use: Zoe" in texts(card)
+    assert "I put “Zoe” in the notes" in texts(card) and desk.value("Notes") == "Zoe"
 
 
 async def test_an_at_mention_picks_the_member(desk: Desk) -> None:

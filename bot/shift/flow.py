@@ -181,9 +181,11 @@ class ShiftFlow(FormFlow):
             if match.ambiguous:
                 names = ", ".join(candidate.name for candidate in match.ambiguous)
                 notices.append(t(turn.lang, "shift.ambiguous", words=match.ambiguous_words, names=names))
-        if words:
-            notices.append(t(turn.lang, "shift.unparsed", words=" ".join(words)))
-        return _values_of(parsed, member, data, today.isoformat()), notices
+        values = _values_of(parsed, member, data, today.isoformat())
+        if words:  # offered as the shift's notes, where the manager can keep, move or delete them
+            values[m.NOTES] = " ".join(words)
+            notices.append(t(turn.lang, "shift.leftover_notes", words=values[m.NOTES]))
+        return values, notices
 
     @staticmethod
     def _mentioned_member(turn: Turn, text: str, data: TeamData) -> tuple[str, Member | None, list[str]]:

@@ -55,6 +55,7 @@ i18n.register(
         "shift.default_break": "Break",
         # what the command line could not use
         "shift.unparsed": "From your message, I could not use: {words}",
+        "shift.leftover_notes": "I put “{words}” in the notes: keep it, move it or delete it.",
         "shift.ambiguous": "Several members match “{words}”: {names}. Pick one below.",
         "shift.not_member": "{name} is not a member of {team}.",
         # daylight saving
@@ -173,6 +174,7 @@ i18n.register(
         "shift.cancel": "Annuler",
         "shift.default_break": "Pause",
         "shift.unparsed": "Dans votre message, je n'ai pas pu utiliser : {words}",
+        "shift.leftover_notes": "J'ai mis « {words} » dans les notes : gardez-le, déplacez-le ou supprimez-le.",
         "shift.ambiguous": "Plusieurs membres correspondent à « {words} » : {names}. Choisissez ci-dessous.",
         "shift.not_member": "{name} n'est pas membre de {team}.",
         "shift.zone_confirm": "Vérifiez ces heures : on change d'heure ce jour-là. "
