@@ -330,3 +330,16 @@ async def test_dates_typed_naturally_and_leftover_words_offered_as_notes(
     card = await desk.say(command)  # the tests' clock says 2019-01-01
     assert desk.value("Date") == day and desk.value(WORDS[lang]["start"]) == "09:00"
     assert desk.value("Notes") == notes and said in texts(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_members_follow_the_chosen_scheduling_group(desk: Desk, lang: str) -> None:
+    words = WORDS[lang]
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    await desk.say(words["command"])
+    everyone = {c["title"] for c in next(i for i in iter_inputs(desk.card) if i["id"] == "shift.member")["choices"]}
+    assert "Alex Wilber" in everyone
+    desk.fill({words["group"]: KITCHEN_GROUP_ID})
+    card = await desk.press(words["add_break"])
+    member = next(i for i in iter_inputs(card) if i["id"] == "shift.member")
+    assert {c["title"] for c in member["choices"]} == {"Megan Bowen", "Lynne Robbins", "Patti Fernandez"}

@@ -259,7 +259,7 @@ class ShiftFlow(FormFlow):
             values=record.values,
             break_rows=list(record.rows.get(m.BREAKS, [])),
             teams=_pairs(context.get("teams")),
-            members=_pairs(context.get("members")),
+            members=self._members_shown(record),
             groups=_pairs(context.get("groups")),
             zone=zone,
             notices=list(context.get("notices") or []),
@@ -324,6 +324,17 @@ class ShiftFlow(FormFlow):
             {"kind": b.kind, "user": plan.user_id, "start": graph_time(b.start), "end": graph_time(b.end)} for b in busy
         ]
         return checks
+
+    @staticmethod
+    def _members_shown(record: FormRecord) -> list[tuple[str, str]]:
+        """Members follow the chosen scheduling group: once a group is picked, its members are offered (and the
+        member already picked, so that nothing chosen disappears)."""
+        members = _pairs(record.context.get("members"))
+        in_group = (record.context.get("groupMembers") or {}).get(str(record.values.get(m.GROUP) or ""))
+        if not isinstance(in_group, list) or not in_group:
+            return members
+        picked = record.values.get(m.MEMBER)
+        return [pair for pair in members if pair[1] in in_group or pair[1] == picked]
 
     @staticmethod
     def _names_of(record: FormRecord) -> dict[str, dict[str, str]]:
