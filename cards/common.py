@@ -8,7 +8,7 @@ a value is built with `literal` (a `TextRun` in a `RichTextBlock`, which hosts s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import microsoft_teams.cards as ac
 
@@ -16,7 +16,7 @@ from bot import i18n
 from bot.commands import ALL_COMMANDS, SIGNOUT
 from bot.i18n import Lang, t
 
-CARD_VERSION = "1.5"
+CARD_VERSION: Final = "1.5"
 
 i18n.register(
     en={
@@ -64,18 +64,20 @@ def literal(
     text: str,
     *,
     subtle: bool = False,
-    color: str | None = None,
-    weight: str | None = None,
-    size: str | None = None,
-    spacing: str | None = None,
+    color: ac.TextColor | None = None,
+    weight: ac.TextWeight | None = None,
+    size: ac.TextSize | None = None,
+    spacing: ac.Spacing | None = None,
     separator: bool = False,
 ) -> ac.RichTextBlock:
     """`text` shown exactly as written: no markdown, no HTML, no link, no image for the client to fetch."""
-    run = ac.TextRun(text=text, is_subtle=subtle or None, color=color, weight=weight, size=size)
-    return ac.RichTextBlock(inlines=[run], spacing=spacing, separator=separator or None)
+    runs: list[ac.CardElement] = [
+        ac.TextRun(text=text, is_subtle=subtle or None, color=color, weight=weight, size=size)
+    ]
+    return ac.RichTextBlock(inlines=runs, spacing=spacing, separator=separator or None)
 
 
-def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> ac.RichTextBlock:
+def paragraph(text: str, *, subtle: bool = False, color: ac.TextColor | None = None) -> ac.RichTextBlock:
     return literal(text, subtle=subtle, color=color)
 
 
@@ -83,12 +85,14 @@ def facts(pairs: list[tuple[str, str]], lang: Lang = "en") -> ac.Container:
     """Title and value lines, like a FactSet, whose values are shown literally (a FactSet renders markdown).
     Each line is three runs: the title in bold, the separator (French spaces its colon), the value."""
     separator = " : " if lang == "fr" else ": "
-    lines: list[ac.CardElement] = [
-        ac.RichTextBlock(
-            inlines=[ac.TextRun(text=title, weight="Bolder"), ac.TextRun(text=separator), ac.TextRun(text=value)]
-        )
-        for title, value in pairs
-    ]
+    lines: list[ac.CardElement] = []
+    for title, value in pairs:
+        runs: list[ac.CardElement] = [
+            ac.TextRun(text=title, weight="Bolder"),
+            ac.TextRun(text=separator),
+            ac.TextRun(text=value),
+        ]
+        lines.append(ac.RichTextBlock(inlines=runs))
     return ac.Container(items=lines)
 
 

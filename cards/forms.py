@@ -45,7 +45,7 @@ def text_field(
     error: str | None = None,
     placeholder: str | None = None,
     multiline: bool = False,
-    style: str | None = None,
+    style: ac.InputTextStyle | None = None,
 ) -> list[ac.CardElement]:
     element = ac.TextInput(
         id=input_id,
@@ -105,14 +105,14 @@ def execute(
     form_id: str,
     *,
     extra: dict[str, Any] | None = None,
-    style: str | None = None,
+    style: ac.ActionStyle | None = None,
     send_inputs: bool = True,
 ) -> ac.ExecuteAction:
     """Action.Execute carrying the form id and the verb (in data too, for Action.Submit fallbacks).
     Actions send all inputs back (`associatedInputs: auto`), so nothing typed is ever lost; only actions
     that need no input (Cancel) skip them. No input has a client-side check, so none of them is ever blocked."""
     data = {FORM_ID: form_id, "verb": verb, **(extra or {})}
-    associated = "auto" if send_inputs else "none"
+    associated: ac.AssociatedInputs = "auto" if send_inputs else "none"
     return ac.ExecuteAction(title=title, verb=verb, data=data, associated_inputs=associated, style=style)
 
 
@@ -127,8 +127,17 @@ def row_container(items: list[ac.CardElement], remove: ac.ExecuteAction | None) 
     return ac.Container(items=body, style="emphasis", spacing="Small")
 
 
+BANNER_COLORS: dict[str, ac.TextColor] = {
+    "Attention": "Attention",
+    "Good": "Good",
+    "Warning": "Warning",
+    "Accent": "Accent",
+}
+
+
 def banner(text: str, *, color: str = "Attention", detail: str | list[str] | None = None) -> list[ac.CardElement]:
-    elements: list[ac.CardElement] = [literal(text, color=color, weight="Bolder")]
+    shown = BANNER_COLORS.get(color, "Attention")
+    elements: list[ac.CardElement] = [literal(text, color=shown, weight="Bolder")]
     elements += [paragraph(line, subtle=True) for line in ([detail] if isinstance(detail, str) else detail or [])]
     return elements
 

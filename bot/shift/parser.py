@@ -184,7 +184,7 @@ def typed_date(text: str, today: date) -> date | None:
     base = datetime.combine(today, time(12, 0))
     relative = bool(re.search(r"\b(?:in|dans|next|prochaine?|week|semaine)\b", text, re.IGNORECASE))
     settings = {**(_RELATIVE_SETTINGS if relative else _DATEPARSER_SETTINGS), "RELATIVE_BASE": base}
-    found = dateparser.parse(text, languages=["en", "fr"], settings=settings)  # type: ignore[arg-type]
+    found = dateparser.parse(text, languages=["en", "fr"], settings=settings)
     return found.date() if found is not None else None
 
 
