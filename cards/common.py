@@ -92,7 +92,7 @@ def facts(pairs: list[tuple[str, str]], lang: Lang = "en") -> ac.Container:
             ac.TextRun(text=separator),
             ac.TextRun(text=value),
         ]
-        lines.append(ac.RichTextBlock(inlines=runs))
+        lines.append(ac.RichTextBlock(inlines=runs, spacing="Small"))
     return ac.Container(items=lines)
 
 
