@@ -199,3 +199,25 @@ async def test_the_last_business_is_remembered_among_those_the_manager_is_staff_
     await desk.press("Create")
     await desk.say("/customer")
     assert desk.value("Bookings business") == OTHER_BUSINESS_ID
+
+
+# --- editing never blocked: the server, not the host, judges ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "add", "create", "name", "said"),
+    [
+        ("en", "Add address", "Create", "Name", "Enter the customer's name."),
+        ("fr", "Ajouter une adresse", "Créer", "Nom", "Saisissez le nom du client."),
+    ],
+)
+async def test_a_fresh_form_edits_freely_and_the_server_says_what_is_missing(
+    desk: Desk, lang: str, add: str, create: str, name: str, said: str
+) -> None:
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    await desk.say("/client" if lang == "fr" else "/customer")
+    card = await desk.press(add)  # nothing typed: the row is added all the same
+    assert "(adresse 1)" in texts(card) or "(address 1)" in texts(card)
+    await desk.press(create)
+    assert desk.error(name) == said
+    assert [r for r in await desk.sandbox.requests() if r["method"] == "POST"] == []
