@@ -228,7 +228,7 @@ class FormFlow(ABC):
     def refusal(turn: Turn, record: FormRecord) -> Reply | None:
         """A form acts only for the manager who opened it, in the conversation where it was opened. Anyone
         else gets a short notice (a message, not a card: the form stays as it was for everybody)."""
-        if record.owner != turn.user.aad_object_id:
+        if record.owner.casefold() != turn.user.aad_object_id.casefold():
             key = "form.not_yours"
         elif record.conversation and record.conversation != turn.conversation_id:
             key = "form.other_conversation"
