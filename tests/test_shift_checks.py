@@ -237,6 +237,7 @@ async def test_a_group_the_member_is_not_in_asks_first(desk: Desk, lang: str, sa
     assert said in texts(warned) and await posted(desk) == []
     await desk.press(words["anyway"])
     assert len(await posted(desk)) == 1
+    desk.check_cards()
 
 
 @pytest.mark.parametrize("command", ["/shift Adele 2030-11-20 9:00-17:00", "/poste Adele 2030-11-20 9:00-17:00"])
@@ -277,6 +278,7 @@ async def test_shift_opens_on_a_team_that_can_be_scheduled_and_names_the_ones_sk
     team = next(i for i in iter_inputs(card) if i["id"] == "shift.team")
     assert team["value"] == TEAM_ID and [c["value"] for c in team["choices"]] == [TEAM_ID]
     assert "provisionStatus" not in texts(card)
+    desk.check_cards()
 
 
 @pytest.mark.parametrize("command", ["/shift contoso kitchen ops Adele", '/poste "Contoso Kitchen Ops" Adele'])
