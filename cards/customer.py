@@ -162,10 +162,11 @@ def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
 
 def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:
     number_key, type_key = row_key(PHONES, row, NUMBER), row_key(PHONES, row, TYPE)
-    # The server requires a valid number in every phone row that is kept.
+    # The server requires a valid number in every phone row that is kept ("Enter a phone number, or remove this
+    # phone"); the label does not say "(required)": the row itself is optional.
     items = text_field(
         number_key,
-        required_label(t(lang, "customer.phone_number", n=n), lang),
+        t(lang, "customer.phone_number", n=n),
         form.value(number_key),
         error=form.errors.get(number_key),
         style="Tel",
