@@ -51,7 +51,12 @@ def busy_ports(ports: dict[str, int]) -> list[str]:
     return busy
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # stop the children as Ctrl-C does
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     bot_port = int(os.environ.get("BOT_PORT", "3978"))
     sandbox_port = int(os.environ.get("SANDBOX_PORT", "8787"))
     playground_port = int(os.environ.get("PLAYGROUND_PORT", "56150"))
