@@ -114,6 +114,10 @@ class Desk:
         self.inputs: dict[str, Any] = {}
         self.seen: list[dict[str, Any]] = []
 
+    def speak(self, lang: str) -> None:
+        """From now on, the manager's Teams client is in this language ("en" or "fr")."""
+        self.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+
     async def say(self, text: str) -> dict[str, Any]:
         [reply] = await self.teams.say(text)
         card = card_of(reply)

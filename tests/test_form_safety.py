@@ -54,7 +54,7 @@ async def desk(
 
 
 async def open_customer(desk: Desk, lang: str, email: str = "evil@relecloud.com") -> None:
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say("/client" if lang == "fr" else "/customer")
     words = CUSTOMER[lang]
     desk.fill({words["business"]: BUSINESS_ID, words["name"]: EVIL_NAME, words["email"]: email})
@@ -97,7 +97,7 @@ async def test_graphs_message_is_a_labelled_literal_detail_line_never_spliced_in
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 async def test_a_shift_label_and_notes_in_markup_are_shown_literally(desk: Desk, lang: str) -> None:
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say("/poste" if lang == "fr" else "/shift")
     words = SHIFT[lang]
     desk.fill({words["member"]: MEGAN_OID, words["group"]: SEED_GROUP_ID, "Date": "2030-11-20"})
@@ -214,7 +214,7 @@ async def test_the_last_business_is_remembered_among_those_the_manager_is_staff_
 async def test_a_fresh_form_edits_freely_and_the_server_says_what_is_missing(
     desk: Desk, lang: str, add: str, create: str, name: str, said: str
 ) -> None:
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say("/client" if lang == "fr" else "/customer")
     card = await desk.press(add)  # nothing typed: the row is added all the same
     assert "(adresse 1)" in texts(card) or "(address 1)" in texts(card)

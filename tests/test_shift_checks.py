@@ -76,7 +76,7 @@ async def open_shift(
     desk: Desk, lang: str, start: str, end: str, *, member: str = MEGAN_OID, group: str = SEED_GROUP_ID, **more: str
 ) -> dict[str, str]:
     words = WORDS[lang]
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say(words["command"])
     desk.fill({words["member"]: member, words["group"]: group, "Date": more.pop("day", "2030-11-20")})
     desk.fill({words["start"]: start, words["end"]: end, **more})
@@ -153,7 +153,7 @@ async def test_too_long_shift_text_is_refused_and_kept(desk: Desk, lang: str, sa
 )
 async def test_a_500_character_customer_name_is_refused_with_the_text_kept(desk: Desk, lang: str, said: str) -> None:
     name = "N" * 500
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say("/client" if lang == "fr" else "/customer")
     labels = (
         ("Entreprise Bookings", "Nom", "Adresse e-mail")
@@ -272,7 +272,7 @@ async def make_kitchen_ops_schedulable(desk: Desk) -> None:
 async def test_shift_opens_on_a_team_that_can_be_scheduled_and_names_the_ones_skipped(
     desk: Desk, lang: str, said: str
 ) -> None:
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     card = await desk.say(WORDS[lang]["command"])  # Contoso Kitchen Ops comes first by name, but has no Shifts
     assert said in texts(card)
     team = next(i for i in iter_inputs(card) if i["id"] == "shift.team")
@@ -328,7 +328,7 @@ async def test_dates_typed_naturally_and_leftover_words_offered_as_notes(
     desk: Desk, command: str, day: str, notes: str, said: str
 ) -> None:
     lang = "fr" if command.startswith("/poste") else "en"
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     card = await desk.say(command)  # the tests' clock says 2019-01-01
     assert desk.value("Date") == day and desk.value(WORDS[lang]["start"]) == "09:00"
     assert desk.value("Notes") == notes and said in texts(card)
@@ -337,7 +337,7 @@ async def test_dates_typed_naturally_and_leftover_words_offered_as_notes(
 @pytest.mark.parametrize("lang", ["en", "fr"])
 async def test_members_follow_the_chosen_scheduling_group(desk: Desk, lang: str) -> None:
     words = WORDS[lang]
-    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.speak(lang)
     await desk.say(words["command"])
     everyone = {c["title"] for c in next(i for i in iter_inputs(desk.card) if i["id"] == "shift.member")["choices"]}
     assert "Alex Wilber" in everyone
