@@ -221,3 +221,19 @@ async def test_a_fresh_form_edits_freely_and_the_server_says_what_is_missing(
     await desk.press(create)
     assert desk.error(name) == said
     assert [r for r in await desk.sandbox.requests() if r["method"] == "POST"] == []
+
+
+async def test_someone_else_pressing_through_action_submit_gets_a_notice_and_the_card_is_not_updated(
+    desk: Desk,
+) -> None:
+    desk.teams.conversation_type = "groupChat"
+    await open_customer(desk, "en")
+    _, create = desk.data_for("Create")
+    desk.teams.user = dict(MEGAN)
+    desk.teams.connector.clear()
+    response = await desk.teams.submit(create, card_activity_id="activity-1")
+    assert response.status in (200, 201)
+    assert desk.teams.connector.updates() == []  # the manager's card is left as it was
+    [notice] = desk.teams.connector.sent()
+    assert notice["text"] == "This form belongs to the person who opened it. Type a command to open your own."
+    assert await posted(desk, "/customers") == []
