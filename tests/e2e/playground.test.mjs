@@ -212,9 +212,10 @@ const SHIFT_FR = {
 };
 
 /** Create, for a shift dated in the past (the seed's 2019 date): the bot asks first, the manager confirms. */
-async function createPastShift(card, labels) {
+async function createPastShift(card, labels, shot) {
   await press(card, labels.create);
   await waitForText(card, labels.past);
+  if (shot) await screenshot(card, shot);
   await press(card, labels.anyway);
 }
 
@@ -271,7 +272,7 @@ describe('Manager Desk in the Agents Playground', { timeout: 240_000 }, () => {
       await screenshot(card, 'shift-form');
       assert.deepEqual(await posts(SHIFTS_PATH), [], 'nothing is posted before Create shift');
 
-      await createPastShift(card, SHIFT_EN);
+      await createPastShift(card, SHIFT_EN, 'shift-checks');
       await waitForText(card, SHIFT_EN.done);
       await waitForText(card, SEED_SHIFT_TYPED.member);
       await waitForText(card, SEED_SHIFT_TYPED.group);
