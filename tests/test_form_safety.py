@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.cardcheck import iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk, assert_shown_literally, start_desk, texts
 from tests.fixtures_sandbox import BUSINESS_ID, MEGAN_OID, OTHER_BUSINESS_ID, SEED_GROUP_ID, TEAM_ID, SandboxHandle
@@ -237,3 +238,18 @@ async def test_someone_else_pressing_through_action_submit_gets_a_notice_and_the
     [notice] = desk.teams.connector.sent()
     assert notice["text"] == "This form belongs to the person who opened it. Type a command to open your own."
     assert await posted(desk, "/customers") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "marked"),
+    [
+        ("en", "Fabrikam Salon (you are not on its staff)"),
+        ("fr", "Fabrikam Salon (vous n'êtes pas dans son personnel)"),
+    ],
+)
+async def test_businesses_the_manager_is_not_staff_of_are_marked(desk: Desk, lang: str, marked: str) -> None:
+    desk.speak(lang)
+    card = await desk.say("/client" if lang == "fr" else "/customer")
+    business = next(i for i in iter_inputs(card) if i["id"] == "business")
+    assert [c["title"] for c in business["choices"]] == ["Contoso Lunch Delivery", marked]
+    assert business["value"] == BUSINESS_ID  # the only one the manager is staff of
