@@ -49,6 +49,8 @@ class Settings:
     sso_app_password: str = field(default="", repr=False)
     log_format: str = "text"
     appinsights_connection_string: str = field(default="", repr=False)
+    # Tests only (never read from the environment): the instant the scheduler's "in the past" check compares with.
+    fixed_now: str = ""
 
     @property
     def sso_client_id(self) -> str:
