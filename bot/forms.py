@@ -54,7 +54,7 @@ class Attempt:
 class FormRecord:
     form_id: str
     kind: str
-    owner: str
+    owner: str  # the Entra object id of the manager who opened it
     values: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
@@ -62,6 +62,7 @@ class FormRecord:
     result: dict[str, Any] | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    conversation: str = ""  # where it was opened ("" for a record stored before this was kept)
     attempt: Attempt | None = None
     # The last answer to a submission, so Teams re-sending the same invoke gets the same answer.
     answer: dict[str, Any] | None = None

@@ -663,7 +663,8 @@ class ManagerDeskBot(TeamsActivityHandler):
         recipient = turn_context.activity.recipient
         if any(member.id == recipient.id for member in members_added):
             lang = language_of(turn_context.activity.locale)
-            await turn_context.send_activity(activity_of(Reply.new_card(help_card(lang))))
+            card = help_card(lang, sign_out=self._settings.auth_mode != "dev")
+            await turn_context.send_activity(activity_of(Reply.new_card(card)))
 
     # --- translation -------------------------------------------------------------------------------------
     def _turn_of(self, turn_context: TurnContext) -> Turn:
@@ -867,14 +868,15 @@ def make_token_provider(
         return DevTokenProvider(dev_key)
     if not settings.oauth_connection_name:
         raise ConfigError("OAUTH_CONNECTION_NAME", "required when AUTH_MODE is sso (the Azure Bot's OAuth connection)")
-    if not settings.app_password:
-        raise ConfigError("MicrosoftAppPassword", "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
+    if not settings.sso_client_secret:
+        variable = "SSO_APP_PASSWORD" if settings.app_type == "UserAssignedMSI" else "MicrosoftAppPassword"
+        raise ConfigError(variable, "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
     if storage is None or sso_token_source is None:
         raise ValueError("AUTH_MODE=sso needs the bot's storage and an SSO token source")
     host = settings.aad_authority_host.rstrip("/")
     return OboTokenProvider(
-        client_id=settings.app_id,
-        client_secret=settings.app_password,
+        client_id=settings.sso_client_id,
+        client_secret=settings.sso_client_secret,
         authority=f"{host}/{settings.app_tenant_id or 'organizations'}",
         storage=storage,
         sso_token_source=sso_token_source,
@@ -897,7 +899,7 @@ async def create_app(
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
     keys = load_keys(settings)
-    install_log_redaction([settings.app_password, *keys])
+    install_log_redaction([settings.app_password, settings.sso_client_secret, *keys])
     storage = await open_store(settings)
     secrets = SealedStorage(storage, keys)  # sign-ins, SSO tokens and MSAL caches: encrypted at rest
     signin = SignInState(secrets) if settings.auth_mode == "sso" else None

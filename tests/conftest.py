@@ -59,6 +59,7 @@ async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
             graph_timeout_seconds=2.0,
             unknown_settle_seconds=0.0,  # tests that need the settle time set it
             state_encryption_key=STATE_KEY,
+            fixed_now="2019-01-01T00:00:00+00:00",  # before every date the tests type; a test may set another
         )
         settings = replace(settings, **overrides)
         app = await create_app(settings, token_provider=token_provider, auth_extra=auth_extra)

@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,12 @@ async def open_customer(desk: Desk, email: str) -> None:
     desk.fill({"Bookings business": BUSINESS_ID})
 
 
-async def open_shift(desk: Desk, label: str, day: str = "2026-12-01") -> None:
+def day_of(n: int) -> str:
+    """A day of its own for the n-th shift: Megan's shifts never overlap (the form would ask about it)."""
+    return (date(2031, 1, 1) + timedelta(days=n)).isoformat()
+
+
+async def open_shift(desk: Desk, label: str, day: str = "2030-12-02") -> None:
     await desk.say("/shift")
     desk.fill({"Team member": MEGAN_OID, "Scheduling group": SEED_GROUP_ID, "Date": day})
     desk.fill({"Start time": "09:00", "End time": "17:00", "Label": label})
@@ -230,7 +236,7 @@ async def test_three_instances_on_one_container_create_each_form_once(
     for n in range(TRIO_FORMS):
         form = Desk(desks[n % 3].teams, sandbox)  # opened on any instance
         if n % 2:
-            await open_shift(form, f"trio {n}")
+            await open_shift(form, f"trio {n}", day_of(n))
             forms.append((form, "Create shift"))
         else:
             await open_customer(form, f"trio-{n}@contoso.com")
@@ -365,7 +371,7 @@ async def test_30_percent_faults_over_many_creates_make_no_duplicate(
     for n in range(STRESS_CREATES):
         customer, shift = Desk(desk.teams, sandbox), Desk(desk.teams, sandbox)
         await open_customer(customer, f"stress-{n}@contoso.com")
-        await open_shift(shift, f"stress {n}")
+        await open_shift(shift, f"stress {n}", day_of(n))
         customers.append(customer)
         shifts.append(shift)
     gate = asyncio.Semaphore(8)
