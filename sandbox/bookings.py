@@ -1,9 +1,10 @@
-"""Bookings operations: list businesses, list and create customers."""
+"""Bookings operations: list and get businesses; list, create, get, update and delete customers."""
 
 from __future__ import annotations
 
+import base64
+import os
 import re
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -43,6 +44,55 @@ async def list_customers(request: web.Request) -> web.Response:
         customers = [c for c in customers if (c.get("emailAddress") or "").casefold() == email.casefold()]
     body = {"@odata.context": _customers_context(business), **page(request, customers)}
     return json_response(body)
+
+
+@requires(*BOOKINGS_READ)
+async def get_business(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    public = {k: v for k, v in business.items() if k != "staffUserIds"}
+    entity = {"@odata.context": context("solutions/bookingBusinesses/$entity"), **public}
+    return json_response(entity)
+
+
+@requires(*BOOKINGS_READ)
+async def get_customer(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    return json_response({"@odata.context": _customers_context(business) + "/$entity", **customer})
+
+
+@requires(*BOOKINGS_WRITE)
+async def update_customer(request: web.Request) -> web.Response:
+    """PATCH: a partial update; 200 with the updated customer (the beta and v1.0 pages)."""
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise request_body_read("A JSON object was expected for type 'microsoft.graph.bookingCustomer'.")
+    problem = request.app[VALIDATOR].first_problem("bookingCustomerUpdate", body)
+    if problem:
+        raise customer_error(problem)
+    if "displayName" in body and not body["displayName"].strip():
+        raise _invalid_model("displayName", "The DisplayName field is required.")
+    updated = {**customer, **{k: v for k, v in body.items() if k not in _READ_ONLY}, "lastUpdatedDateTime": now_iso()}
+    request.app[STORE].replace_doc("customer", updated, business["id"])
+    return json_response({"@odata.context": _customers_context(business) + "/$entity", **updated})
+
+
+@requires(*BOOKINGS_WRITE)
+async def delete_customer(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    request.app[STORE].remove_doc("customer", customer["id"], business["id"])
+    return web.Response(status=204)
+
+
+def _existing_customer(request: web.Request, business: Doc) -> Doc:
+    customer_id = param(request, "customerId")
+    customer = request.app[STORE].get("customer", customer_id, business["id"])
+    if customer is None:
+        raise not_found(f"The customer '{customer_id}' was not found.")
+    return customer
 
 
 @requires(*BOOKINGS_WRITE)
@@ -103,7 +153,12 @@ def new_customer(body: dict[str, Any]) -> Doc:
     now = now_iso()
     fields = {k: v for k, v in body.items() if k not in _READ_ONLY}
     defaults: Doc = {"emailAddress": None, "addresses": [], "phones": []}
-    return {"id": str(uuid.uuid4()), **defaults, **fields, "createdDateTime": now, "lastUpdatedDateTime": now}
+    return {"id": exchange_id(), **defaults, **fields, "createdDateTime": now, "lastUpdatedDateTime": now}
+
+
+def exchange_id() -> str:
+    """A new Bookings id: opaque base64, as Graph mints them since 2024 (NOTES §7 items 11 and 21)."""
+    return "AAMk" + base64.urlsafe_b64encode(os.urandom(23)).decode()
 
 
 def _customers_context(business: Doc) -> str:

@@ -75,6 +75,8 @@ async def injected_faults(request: web.Request, handler: Handler) -> web.StreamR
         await asyncio.sleep(fault.delay)
     if fault.status is None:
         return await handler(request)
+    if fault.after:
+        await handler(request)  # the write happens; its answer is lost
     return fault_response(request, fault)
 
 
