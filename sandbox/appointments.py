@@ -120,7 +120,7 @@ def _check_business_hours(business: Doc, start: datetime, end: datetime) -> None
     zone = business_zone(business)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = _WEEKDAYS[local_start.weekday()]
-    hours = next((h for h in business.get("businessHours", []) if h.get("day") == day), {"timeSlots": []})
+    hours: Doc = next((h for h in business.get("businessHours", []) if h.get("day") == day), {"timeSlots": []})
     for slot in hours.get("timeSlots", []):
         opens = datetime.combine(local_start.date(), _time_of_day(slot["start"]), zone)
         closes = datetime.combine(local_start.date(), _time_of_day(slot["end"]), zone)
@@ -143,7 +143,7 @@ def _check_staff_free(
 
 def _new_appointment(body: Doc, service: Doc, start: datetime, end: datetime, staff_ids: list[str]) -> Doc:
     fields = {k: v for k, v in body.items() if k not in ("@odata.type", "id", "duration", "filledAttendeesCount")}
-    first = next(iter(body.get("customers") or []), {})
+    first: Doc = next(iter(body.get("customers") or []), {})
     now = now_iso()
     return {
         "id": exchange_id(),

@@ -1,0 +1,254 @@
+"""`/customers <text>`: find customers in the manager's Bookings businesses; then Delete (confirm, DELETE, and a
+5xx checked with a GET before it is called a failure). Edit and Book are forms (edit.py, booking.py)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from babel.dates import format_date
+
+from bot.bookings import strings  # noqa: F401  (registers the messages)
+from bot.bookings.directory import BookingsDirectory, gather_bounded
+from bot.bookings.model import KIND_DELETE, Customer, customer_of
+from bot.bookings.search import Query, matches, parse_query, recent_first
+from bot.flows import ACTION_BUDGET_SECONDS
+from bot.forms import FORM_ID, FormRecord, FormStore
+from bot.graph.client import deadline
+from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound, GraphUnavailable
+from bot.i18n import Lang, t
+from bot.services import Services
+from bot.turn import Reply, Turn
+from cards.bookings import CustomerRow, SearchView, delete_confirm_card, outcome_card, search_card
+from cards.common import notice_card
+
+log = logging.getLogger("managerdesk.bookings")
+
+
+@dataclass(frozen=True)
+class BusinessRef:
+    id: str
+    name: str
+
+
+class NoBusiness(Exception):
+    """No business can be used; the message (already worded) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def businesses_of(services: Services, directory: BookingsDirectory, turn: Turn) -> list[BusinessRef]:
+    """The configured business, or every business Graph lists for the manager."""
+    try:
+        listed = await directory.businesses(turn.user)
+    except GraphError as error:
+        log.warning("bookings: listing businesses failed status=%s request-id=%s", error.status, error.request_id)
+        raise NoBusiness(t(turn.lang, "bookings.list_failed", code=error.code or error.status)) from error
+    configured = services.settings.booking_business_id
+    if configured:
+        name = next((n for n, bid in listed if bid.casefold() == configured.casefold()), configured)
+        return [BusinessRef(configured, name)]
+    if not listed:
+        raise NoBusiness(t(turn.lang, "bookings.no_business"))
+    return [BusinessRef(bid, name) for name, bid in listed]
+
+
+def business_problem(error: GraphError, business: BusinessRef, lang: Lang) -> str:
+    if isinstance(error, GraphForbidden):
+        return t(lang, "bookings.not_staff", business=business.name)
+    return t(lang, "bookings.business_failed", business=business.name, code=error.code or error.status)
+
+
+class CustomerSearch:
+    max_pages: ClassVar[int] = 10  # per business: about a thousand customers at Graph's usual page size
+    max_shown: ClassVar[int] = 10
+
+    def __init__(self, services: Services, directory: BookingsDirectory) -> None:
+        self.services = services
+        self.directory = directory
+
+    async def run(self, turn: Turn, text: str) -> Reply:
+        query = parse_query(text)
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                businesses = await businesses_of(self.services, self.directory, turn)
+                searches = [functools.partial(self._search, turn, b, query) for b in businesses]
+                results = await gather_bounded(searches, 2)
+        except NoBusiness as problem:
+            return Reply.new_card(notice_card(turn.lang, t(turn.lang, "bookings.search_title"), [problem.message]))
+        rows: list[tuple[Customer, BusinessRef]] = []
+        notes: list[str] = []
+        scanned, complete = 0, True
+        for business, found, seen, whole, note in results:
+            rows += [(customer, business) for customer in found]
+            scanned += seen
+            complete = complete and whole
+            notes += [note] if note else []
+        ordered = recent_first([c for c, _ in rows])
+        where = {id(c): b for c, b in rows}
+        view = SearchView(
+            query=text.strip(),
+            rows=[self._row(c, where[id(c)], turn.lang) for c in ordered[: self.max_shown]],
+            matches=len(ordered),
+            scanned=scanned,
+            complete=complete,
+            show_business=sum(1 for result in results if result[4] is None) > 1,
+            notes=notes,
+        )
+        return Reply.new_card(search_card(view, turn.lang))
+
+    async def _search(
+        self, turn: Turn, business: BusinessRef, query: Query
+    ) -> tuple[BusinessRef, list[Customer], int, bool, str | None]:
+        try:
+            scan = await self.directory.scan_customers(turn.user, business.id, self.max_pages)
+        except GraphError as error:
+            log.warning("bookings: customer scan failed status=%s request-id=%s", error.status, error.request_id)
+            return business, [], 0, True, business_problem(error, business, turn.lang)
+        customers = [customer_of(doc) for doc in scan.items if doc.get("id")]
+        found = [c for c in customers if query.empty or matches(c, query)]
+        return business, found, len(scan.items), scan.complete, None
+
+    @staticmethod
+    def _row(customer: Customer, business: BusinessRef, lang: Lang) -> CustomerRow:
+        added = format_date(customer.created.date(), "medium", locale=lang) if customer.created else ""
+        return CustomerRow(
+            business_id=business.id,
+            business_name=business.name,
+            customer_id=customer.id,
+            name=customer.name,
+            email=customer.email,
+            phones=customer.phones,
+            added=added,
+        )
+
+
+class CustomerDelete:
+    """Delete with a confirmation. The confirmation is a stored record (kind customer-delete): it is done once,
+    and every later press of its buttons shows the same outcome without calling Graph again."""
+
+    def __init__(self, services: Services, directory: BookingsDirectory) -> None:
+        self.forms: FormStore = services.forms
+        self.directory = directory
+
+    async def ask(self, turn: Turn) -> Reply:
+        business_id, customer_id = str(turn.data.get("businessId") or ""), str(turn.data.get("customerId") or "")
+        title = t(turn.lang, "bookings.delete_title")
+        if not business_id or not customer_id:
+            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                doc = await self.directory.customer(turn.user, business_id, customer_id)
+        except GraphNotFound:
+            return Reply.in_place(notice_card(turn.lang, title, [t(turn.lang, "bookings.customer_gone")]))
+        except GraphError as error:
+            line = t(turn.lang, "bookings.delete_failed", code=error.code or error.status)
+            return Reply.in_place(notice_card(turn.lang, title, [line], error.request_id))
+        customer = customer_of(doc)
+        context = {"businessId": business_id, "customerId": customer_id, "name": customer.name, "email": customer.email}
+        record = await self.forms.create(KIND_DELETE, turn.user.aad_object_id, {}, **context)
+        return Reply.in_place(delete_confirm_card(record.form_id, self._pairs(record, turn.lang), turn.lang))
+
+    async def keep(self, turn: Turn) -> Reply:
+        record = await self._record(turn)
+        if record is None:
+            return self._stale(turn)
+        async with self.forms.exclusive(record.form_id):
+            record = await self._record(turn) or record
+            if record.status == "open":
+                record.status = "cancelled"
+                await self.forms.save(record)
+        return Reply.in_place(self._outcome(record, turn.lang))
+
+    async def confirm(self, turn: Turn) -> Reply:
+        record = await self._record(turn)
+        if record is None:
+            return self._stale(turn)
+        async with self.forms.exclusive(record.form_id):
+            record = await self._record(turn) or record
+            if record.status == "open":
+                with deadline(ACTION_BUDGET_SECONDS):
+                    await self._delete(turn, record)
+                await self.forms.save(record)
+        return Reply.in_place(self._outcome(record, turn.lang))
+
+    async def _delete(self, turn: Turn, record: FormRecord) -> None:
+        """Sends the DELETE once. A 5xx or no answer may come after the delete happened (docs-contrib #9012):
+        a GET then decides: 404 is deleted, 200 is not, anything else stays unknown (and is never re-sent
+        blindly: the manager is told to look first)."""
+        business_id, customer_id = record.context["businessId"], record.context["customerId"]
+        if (record.result or {}).get("outcome") == "unknown":
+            # An earlier answer left it open: look before sending anything again.
+            looked = await self._check(turn, business_id, customer_id)
+            if looked != "failed":
+                record.result = {**(record.result or {}), "outcome": looked}
+                record.status = "done" if looked == "checked" else "open"
+                return
+        try:
+            await self.directory.delete_customer(turn.user, business_id, customer_id)
+            record.status, record.result = "done", {"outcome": "deleted"}
+            return
+        except GraphNotFound:
+            record.status, record.result = "done", {"outcome": "already"}
+            return
+        except GraphUnavailable as error:
+            log.warning("bookings: delete answered status=%s request-id=%s; checking", error.status, error.request_id)
+            record.result = {"outcome": await self._check(turn, business_id, customer_id), **_error_of(error)}
+        except GraphError as error:
+            log.warning("bookings: delete refused status=%s request-id=%s", error.status, error.request_id)
+            record.result = {"outcome": "failed", **_error_of(error)}
+        if record.result["outcome"] == "checked":
+            record.status = "done"
+
+    async def _check(self, turn: Turn, business_id: str, customer_id: str) -> str:
+        try:
+            await self.directory.customer(turn.user, business_id, customer_id)
+        except GraphNotFound:
+            return "checked"
+        except GraphError:
+            return "unknown"
+        return "failed"
+
+    def _outcome(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
+        result = record.result or {}
+        pairs = self._pairs(record, lang)
+        if record.status == "cancelled":
+            return outcome_card(lang, t(lang, "bookings.kept_title"), pairs)
+        if record.status == "open" and not result:
+            return delete_confirm_card(record.form_id, pairs, lang)
+        outcome = result.get("outcome")
+        code = result.get("code") or ""
+        request_id = result.get("requestId")
+        if outcome == "deleted":
+            return outcome_card(lang, t(lang, "bookings.deleted_title"), pairs)
+        if outcome == "already":
+            return outcome_card(lang, t(lang, "bookings.deleted_title"), pairs, [t(lang, "bookings.deleted_already")])
+        if outcome == "checked":
+            lines = [t(lang, "bookings.delete_checked")]
+            return outcome_card(lang, t(lang, "bookings.deleted_title"), pairs, lines, request_id=request_id)
+        key = "bookings.delete_unconfirmed" if outcome == "unknown" else "bookings.delete_failed"
+        # Not done: the card keeps its buttons, so the manager can try again once they know more.
+        return delete_confirm_card(record.form_id, pairs, lang, problem=t(lang, key, code=code), request_id=request_id)
+
+    @staticmethod
+    def _pairs(record: FormRecord, lang: Lang) -> list[tuple[str, str]]:
+        pairs = [(t(lang, "bookings.name"), str(record.context.get("name") or t(lang, "bookings.unknown")))]
+        if record.context.get("email"):
+            pairs.append((t(lang, "bookings.email"), str(record.context["email"])))
+        return pairs
+
+    async def _record(self, turn: Turn) -> FormRecord | None:
+        record = await self.forms.load(str(turn.data.get(FORM_ID) or ""), KIND_DELETE)
+        return record if record is not None and record.owner == turn.user.aad_object_id else None
+
+    @staticmethod
+    def _stale(turn: Turn) -> Reply:
+        return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+
+
+def _error_of(error: GraphError) -> dict[str, Any]:
+    return {"code": error.code or str(error.status), "requestId": error.request_id or error.client_request_id}
