@@ -312,3 +312,56 @@ async def test_booking_from_the_agenda_chooses_the_customer(desk: Desk) -> None:
     desk.fill({"Customer (required)": NESTOR})
     done = await desk.press("Book")
     assert "Appointment booked" in texts(done) and "Nestor Wilke" in texts(done)
+
+
+# --- refusals: not on the staff, Graph down, unknown outcomes ---------------------------------------------------
+
+OTHER = "fabrikamsalon@contoso.com"  # Adele is not on its staff: 403 ErrorFolderNotFound
+
+
+async def test_a_business_the_manager_is_not_staff_of_is_refused_plainly(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
+) -> None:
+    desk = await start_desk(Desk, bot_factory, connector, http, sandbox, booking_business_id=OTHER)
+    card = await desk.say("/customers nestor")
+    assert "You are not on the staff of Fabrikam Salon, so it was left out." in texts(card)
+    assert "No customer matches" in texts(card)
+    card = await desk.say("/agenda 2026-12-07")
+    assert texts(card) == "Agenda\nYou are not on the staff of Fabrikam Salon, so it was left out."
+    forged = {"businessId": OTHER, "customerId": NESTOR}
+    card = await desk.execute("bookings.edit", forged)
+    assert "You are not on the staff of this Bookings business, so you can't change its customers." in texts(card)
+    card = await desk.execute("bookings.book", forged)
+    assert "so you can't book its appointments. Nothing was booked." in texts(card)
+    card = await desk.execute("bookings.delete", forged)
+    assert "Nothing was deleted" in texts(card) and await desk.graph("DELETE") == []
+
+
+async def test_graph_down_while_listing_says_to_try_again_in_french(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.sandbox.inject(status=503, count=5, match="^GET /beta/solutions/bookingBusinesses$")
+    card = await desk.say("/clients nestor")
+    assert "Je n'ai pas pu joindre Microsoft Bookings (réponse : serviceNotAvailable)." in texts(card)
+
+
+async def test_an_unconfirmable_delete_is_looked_up_before_any_second_delete(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Delete", customerId=NESTOR)
+    await desk.sandbox.inject(status=500, after=True, match="^DELETE ")
+    await desk.sandbox.inject(status=503, count=3, match=f"^GET .*/customers/{NESTOR}$")
+    verb, data = desk.press_for("Delete customer")
+    card = await desk.execute(verb, data)
+    assert "I couldn't check whether the customer was deleted" in texts(card)
+    done = await desk.execute(verb, data)
+    assert "Customer deleted" in texts(done) and "the delete went through" in texts(done)
+    assert len(await desk.graph("DELETE")) == 1
+
+
+async def test_a_delete_confirmation_belongs_to_its_manager(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Delete", customerId=NESTOR)
+    verb, data = desk.press_for("Delete customer")
+    desk.teams.user = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": desk.sandbox.MEGAN_OID}
+    card = await desk.execute(verb, data)
+    assert "This card is out of date." in texts(card)
+    assert await desk.graph("DELETE") == []

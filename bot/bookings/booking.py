@@ -25,7 +25,7 @@ from bot.i18n import Lang, t
 from bot.services import Services
 from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
-from cards.bookings import AGENDA, START, BookingForm, action, booking_form_card, outcome_card
+from cards.bookings import AGENDA, DATE, START, BookingForm, action, booking_form_card, outcome_card
 from cards.common import notice_card
 
 log = logging.getLogger("managerdesk.bookings")
@@ -46,7 +46,7 @@ class AppointmentFlow(FormFlow):
         business_id = str(turn.data.get("businessId") or "")
         if not business_id:
             return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
-        values = {"date": str(turn.data.get("date") or "")} if turn.data.get("date") else {}
+        values = {DATE: str(turn.data.get("date") or "")} if turn.data.get("date") else {}
         try:
             reply = await self.open(
                 turn, values, businessId=business_id, customerId=str(turn.data.get("customerId") or "")
@@ -69,6 +69,8 @@ class AppointmentFlow(FormFlow):
         services = await self.directory.services(user, business_id)
         staff = await self.directory.staff(user, business_id)
         record.context.update(business_context(business))
+        # No day given (a customer's card): today in the business's zone, as the shift form does.
+        record.values.setdefault(DATE, datetime.now(UTC).astimezone(load_zone(business.zone)).date().isoformat())
         record.context["services"] = [
             [s.name, s.id, int(s.duration.total_seconds() // 60), list(s.staff_ids)] for s in services
         ]
@@ -141,7 +143,7 @@ class AppointmentFlow(FormFlow):
         if record.context.get("attempted"):
             found = await self.find_existing(turn, record, payload)
             if found is not None:
-                return self._result(record, payload, found.id)
+                return found
         busy = await self._busy(turn, payload)
         if busy is not None:
             return self._busy_view(busy, payload, turn.lang)
@@ -153,19 +155,23 @@ class AppointmentFlow(FormFlow):
             found = await self._look_after_failure(turn, record, payload)
             if found is not None:
                 log.info("bookings: appointment create answered %s but the appointment exists", error.status)
-                return self._result(record, payload, found.id)
+                return found
             raise
         return self._result(record, payload, str(created.get("id") or ""))
 
-    async def find_existing(self, turn: Turn, record: FormRecord, payload: NewAppointment) -> Appointment | None:
-        """The appointment this form may already have made: same start, same staff member, same customer."""
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: NewAppointment) -> dict[str, Any] | None:
+        """The appointment this form may already have made — same start, same staff member, same customer —
+        as the result to keep; None when there is none and posting is safe."""
         view = await self.directory.calendar_view(turn.user, payload.business_id, payload.start, payload.end)
         same_slot = [a for a in view if a.start == payload.start and payload.staff_id in a.staff_ids]
         same_slot = await self.directory.with_customers(turn.user, payload.business_id, same_slot)
         wanted = str(payload.customer.get("id") or "")
-        return next((a for a in same_slot if a.customer_id == wanted), None)
+        found = next((a for a in same_slot if a.customer_id == wanted), None)
+        return self._result(record, payload, found.id) if found else None
 
-    async def _look_after_failure(self, turn: Turn, record: FormRecord, payload: NewAppointment) -> Appointment | None:
+    async def _look_after_failure(
+        self, turn: Turn, record: FormRecord, payload: NewAppointment
+    ) -> dict[str, Any] | None:
         try:
             return await self.find_existing(turn, record, payload)
         except GraphError as error:
