@@ -365,3 +365,24 @@ async def test_a_delete_confirmation_belongs_to_its_manager(desk: Desk) -> None:
     card = await desk.execute(verb, data)
     assert "This card is out of date." in texts(card)
     assert await desk.graph("DELETE") == []
+
+
+@pytest.mark.parametrize("forged", ["../../../me/joinedTeams", "x/../../customers", "%2F..%2F", "?$filter=1"])
+async def test_forged_ids_in_card_data_stay_one_path_segment(desk: Desk, forged: str) -> None:
+    card = await desk.execute("bookings.edit", {"businessId": BUSINESS_ID, "customerId": forged})
+    assert "no longer in Bookings" in texts(card)
+    [call] = await desk.graph("GET", "")
+    assert call["path"] == f"/beta{BUSINESS}/customers/{quote(forged, safe='')}"
+    assert call["queryString"] == ""
+
+
+async def test_a_next_link_to_another_host_ends_the_scan_as_incomplete(desk: Desk) -> None:
+    page = {
+        "value": [{"id": "AAMkA=", "displayName": "Zoe Foreign", "emailAddress": None, "phones": []}],
+        "@odata.nextLink": "https://evil.example/beta/solutions/bookingBusinesses/x/customers?$skiptoken=1",
+    }
+    await desk.sandbox.inject(status=200, body=page, match=f"^GET /beta{BUSINESS}/customers$")
+    card = await desk.say("/customers zoe")
+    assert "1 customer found." in texts(card)
+    assert "I stopped after looking at 1 customer: there may be more matches." in texts(card)
+    assert not [r for r in await desk.sandbox.requests() if "skiptoken" in r["queryString"]]
