@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from sandbox.auth import requires
-from sandbox.bookings import BOOKINGS_READ, BOOKINGS_WRITE, customer_error, exchange_id, staffed_business
+from sandbox.bookings import BOOKINGS_READ, BOOKINGS_WRITE, check_body, exchange_id, staffed_business
 from sandbox.errors import GraphError, not_found, request_body_read
 from sandbox.odata import bad_query, context, json_response, key_literal, now_iso, page, read_json
 from sandbox.routing import param
-from sandbox.state import STORE, VALIDATOR
+from sandbox.state import STORE
 from sandbox.store import Doc
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
@@ -74,12 +74,7 @@ async def get_appointment(request: web.Request) -> web.Response:
 @requires(*BOOKINGS_WRITE)
 async def create_appointment(request: web.Request) -> web.Response:
     business = staffed_business(request)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise request_body_read("A JSON object was expected for type 'microsoft.graph.bookingAppointment'.")
-    problem = request.app[VALIDATOR].first_problem("bookingAppointmentCreate", body)
-    if problem:
-        raise customer_error(problem)
+    body = check_body(request, await read_json(request), "bookingAppointmentCreate")
     start, end = _instant(body["start"], "start"), _instant(body["end"], "end")
     if end <= start:
         raise GraphError(400, "InvalidModel", "end: The end of an appointment must be later than its start.")

@@ -15,7 +15,7 @@ from sandbox.odata import bad_query, context, json_response, key_literal, now_is
 from sandbox.routing import param
 from sandbox.state import STORE, VALIDATOR
 from sandbox.store import Doc
-from sandbox.validation import Problem
+from sandbox.validation import ODATA_TYPES, Problem
 
 BOOKINGS_WRITE = ("BookingsAppointment.ReadWrite.All", "Bookings.ReadWrite.All", "Bookings.Manage.All")
 BOOKINGS_READ = ("Bookings.Read.All", *BOOKINGS_WRITE)
@@ -66,12 +66,7 @@ async def update_customer(request: web.Request) -> web.Response:
     """PATCH: a partial update; 200 with the updated customer (the beta and v1.0 pages)."""
     business = staffed_business(request)
     customer = _existing_customer(request, business)
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise request_body_read("A JSON object was expected for type 'microsoft.graph.bookingCustomer'.")
-    problem = request.app[VALIDATOR].first_problem("bookingCustomerUpdate", body)
-    if problem:
-        raise customer_error(problem)
+    body = check_body(request, await read_json(request), "bookingCustomerUpdate")
     if "displayName" in body and not body["displayName"].strip():
         raise _invalid_model("displayName", "The DisplayName field is required.")
     updated = {**customer, **{k: v for k, v in body.items() if k not in _READ_ONLY}, "lastUpdatedDateTime": now_iso()}
@@ -120,13 +115,19 @@ def staffed_business(request: web.Request) -> Doc:
 
 
 def check_customer(request: web.Request, body: Any) -> None:
-    if not isinstance(body, dict):
-        raise request_body_read("A JSON object was expected for type 'microsoft.graph.bookingCustomer'.")
-    problem = request.app[VALIDATOR].first_problem("bookingCustomerCreate", body)
-    if problem:
-        raise customer_error(problem)
+    check_body(request, body, "bookingCustomerCreate")
     if not body["displayName"].strip():
         raise _invalid_model("displayName", "The DisplayName field is required.")
+
+
+def check_body(request: web.Request, body: Any, def_name: str) -> dict[str, Any]:
+    """A JSON object valid against the contract's `def_name`, else Graph's 400 for the first problem."""
+    if not isinstance(body, dict):
+        raise request_body_read(f"A JSON object was expected for type '{ODATA_TYPES[def_name]}'.")
+    problem = request.app[VALIDATOR].first_problem(def_name, body)
+    if problem:
+        raise customer_error(problem)
+    return body
 
 
 def customer_error(problem: Problem) -> GraphError:

@@ -4,6 +4,7 @@ empty, so the appointments that lack one are read one by one (four at a time).""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ from bot.bookings.booking import day_bounds
 from bot.bookings.customers import BusinessRef, NoBusiness, business_problem, businesses_of
 from bot.bookings.directory import BookingsDirectory, gather_bounded
 from bot.bookings.model import Appointment
+from bot.bookings.turns import ids_of, stale
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError
@@ -51,19 +53,16 @@ class Agenda:
         problems = [view for view in views if isinstance(view, str)]
         if not shown:
             return [Reply.new_card(notice_card(turn.lang, title, problems))]
-        shown[0] = AgendaView(**{**shown[0].__dict__, "notes": [*shown[0].notes, *problems]})
+        shown[0] = dataclasses.replace(shown[0], notes=[*shown[0].notes, *problems])
         return [Reply.new_card(agenda_card(view, turn.lang)) for view in shown]
 
     async def show(self, turn: Turn) -> Reply:
         """The Previous day / Next day / See the agenda buttons: one business, one day, in place."""
-        business_id = str(turn.data.get("businessId") or "")
-        try:
-            day = date.fromisoformat(str(turn.data.get("date") or ""))
-        except ValueError:
-            day = None
-        if not business_id or day is None:
-            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
-        view = await self._try_view(turn, BusinessRef(business_id, business_id), day)
+        ids = ids_of(turn, "businessId", "date")
+        day = _iso_day(ids[1]) if ids else None
+        if ids is None or day is None:
+            return stale(turn)
+        view = await self._try_view(turn, BusinessRef(ids[0], ids[0]), day)
         if isinstance(view, str):
             return Reply.in_place(notice_card(turn.lang, t(turn.lang, "bookings.agenda_title"), [view]))
         return Reply.in_place(agenda_card(view, turn.lang))
@@ -118,6 +117,13 @@ class Agenda:
             when += f" ({t(lang, 'bookings.your_time', time=_span(a, mine))})"
         names = ", ".join(staff.get(s.casefold(), s) for s in a.staff_ids)
         return AgendaItem(when=when, service=a.service_name, staff=names, customer=a.customer_name)
+
+
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _manager_zone(turn: Turn, business_zone: ZoneInfo) -> ZoneInfo | None:

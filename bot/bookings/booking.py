@@ -17,6 +17,8 @@ from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.model import KIND_APPOINTMENT, Appointment, Business, customer_of
 from bot.bookings.payload import appointment_body
+from bot.bookings.search import recency
+from bot.bookings.turns import ids_of, stale
 from bot.bookings.validation import NewAppointment, validate_booking
 from bot.flows import FormFlow, FormView
 from bot.forms import FormRecord
@@ -43,9 +45,10 @@ class AppointmentFlow(FormFlow):
     # --- opening ----------------------------------------------------------------------------------------------
     async def start(self, turn: Turn) -> Reply:
         """The Book button: data carries businessId, and customerId (customer card) or date (agenda)."""
-        business_id = str(turn.data.get("businessId") or "")
-        if not business_id:
-            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+        ids = ids_of(turn, "businessId")
+        if ids is None:
+            return stale(turn)
+        [business_id] = ids
         values = {DATE: str(turn.data.get("date") or "")} if turn.data.get("date") else {}
         try:
             reply = await self.open(
@@ -80,11 +83,7 @@ class AppointmentFlow(FormFlow):
             record.context["customer"] = customer_info(await self.directory.customer(user, business_id, customer_id))
         else:
             scan = await self.directory.scan_customers(user, business_id, max_pages=5)
-            customers = sorted(
-                (customer_of(c) for c in scan.items if c.get("id")),
-                key=lambda c: c.created or datetime.min.replace(tzinfo=UTC),
-                reverse=True,
-            )
+            customers = sorted((customer_of(c) for c in scan.items if c.get("id")), key=recency)
             chosen = customers[:MAX_CUSTOMER_CHOICES]
             record.context["customers"] = [[_customer_title(c.name, c.email), c.id] for c in chosen]
             record.context["customerInfo"] = {c.id: customer_info(c.raw) for c in chosen}

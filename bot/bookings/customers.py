@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,7 +14,8 @@ from babel.dates import format_date
 from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory, gather_bounded
 from bot.bookings.model import KIND_DELETE, Customer, customer_of
-from bot.bookings.search import Query, matches, parse_query, recent_first
+from bot.bookings.search import Query, matches, parse_query, recency
+from bot.bookings.turns import ids_of, stale
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.forms import FORM_ID, FormRecord, FormStore
 from bot.graph.client import deadline
@@ -63,6 +65,17 @@ def business_problem(error: GraphError, business: BusinessRef, lang: Lang) -> st
     return t(lang, "bookings.business_failed", business=business.name, code=error.code or error.status)
 
 
+@dataclass(frozen=True)
+class Found:
+    """One business's part of a search."""
+
+    business: BusinessRef
+    customers: list[Customer]
+    scanned: int = 0
+    complete: bool = True
+    problem: str | None = None  # already worded: why the business could not be searched
+
+
 class CustomerSearch:
     max_pages: ClassVar[int] = 10  # per business: about a thousand customers at Graph's usual page size
     max_shown: ClassVar[int] = 10
@@ -80,38 +93,27 @@ class CustomerSearch:
                 results = await gather_bounded(searches, 2)
         except NoBusiness as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "bookings.search_title"), [problem.message]))
-        rows: list[tuple[Customer, BusinessRef]] = []
-        notes: list[str] = []
-        scanned, complete = 0, True
-        for business, found, seen, whole, note in results:
-            rows += [(customer, business) for customer in found]
-            scanned += seen
-            complete = complete and whole
-            notes += [note] if note else []
-        ordered = recent_first([c for c, _ in rows])
-        where = {id(c): b for c, b in rows}
+        rows = sorted(((c, r.business) for r in results for c in r.customers), key=lambda row: recency(row[0]))
         view = SearchView(
             query=text.strip(),
-            rows=[self._row(c, where[id(c)], turn.lang) for c in ordered[: self.max_shown]],
-            matches=len(ordered),
-            scanned=scanned,
-            complete=complete,
-            show_business=sum(1 for result in results if result[4] is None) > 1,
-            notes=notes,
+            rows=[self._row(customer, business, turn.lang) for customer, business in rows[: self.max_shown]],
+            matches=len(rows),
+            scanned=sum(r.scanned for r in results),
+            complete=all(r.complete for r in results),
+            show_business=sum(1 for r in results if r.problem is None) > 1,
+            notes=[r.problem for r in results if r.problem],
         )
         return Reply.new_card(search_card(view, turn.lang))
 
-    async def _search(
-        self, turn: Turn, business: BusinessRef, query: Query
-    ) -> tuple[BusinessRef, list[Customer], int, bool, str | None]:
+    async def _search(self, turn: Turn, business: BusinessRef, query: Query) -> Found:
         try:
             scan = await self.directory.scan_customers(turn.user, business.id, self.max_pages)
         except GraphError as error:
             log.warning("bookings: customer scan failed status=%s request-id=%s", error.status, error.request_id)
-            return business, [], 0, True, business_problem(error, business, turn.lang)
+            return Found(business, [], problem=business_problem(error, business, turn.lang))
         customers = [customer_of(doc) for doc in scan.items if doc.get("id")]
         found = [c for c in customers if query.empty or matches(c, query)]
-        return business, found, len(scan.items), scan.complete, None
+        return Found(business, found, len(scan.items), scan.complete)
 
     @staticmethod
     def _row(customer: Customer, business: BusinessRef, lang: Lang) -> CustomerRow:
@@ -136,15 +138,19 @@ class CustomerDelete:
         self.directory = directory
 
     async def ask(self, turn: Turn) -> Reply:
-        business_id, customer_id = str(turn.data.get("businessId") or ""), str(turn.data.get("customerId") or "")
+        ids = ids_of(turn, "businessId", "customerId")
+        if ids is None:
+            return stale(turn)
+        business_id, customer_id = ids
         title = t(turn.lang, "bookings.delete_title")
-        if not business_id or not customer_id:
-            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 doc = await self.directory.customer(turn.user, business_id, customer_id)
         except GraphNotFound:
             return Reply.in_place(notice_card(turn.lang, title, [t(turn.lang, "bookings.customer_gone")]))
+        except GraphForbidden as error:
+            line = t(turn.lang, "bookings.delete_not_staff")
+            return Reply.in_place(notice_card(turn.lang, title, [line], error.request_id))
         except GraphError as error:
             line = t(turn.lang, "bookings.delete_failed", code=error.code or error.status)
             return Reply.in_place(notice_card(turn.lang, title, [line], error.request_id))
@@ -154,27 +160,28 @@ class CustomerDelete:
         return Reply.in_place(delete_confirm_card(record.form_id, self._pairs(record, turn.lang), turn.lang))
 
     async def keep(self, turn: Turn) -> Reply:
-        record = await self._record(turn)
-        if record is None:
-            return self._stale(turn)
-        async with self.forms.exclusive(record.form_id):
-            record = await self._record(turn) or record
-            if record.status == "open":
-                record.status = "cancelled"
-                await self.forms.save(record)
-        return Reply.in_place(self._outcome(record, turn.lang))
+        return await self._settle(turn, self._cancel)
 
     async def confirm(self, turn: Turn) -> Reply:
+        return await self._settle(turn, self._delete)
+
+    async def _settle(self, turn: Turn, change: Callable[[Turn, FormRecord], Awaitable[None]]) -> Reply:
+        """Applies `change` to a confirmation still open, one press at a time; any press after that shows the
+        outcome the first one reached."""
         record = await self._record(turn)
         if record is None:
-            return self._stale(turn)
+            return stale(turn)
         async with self.forms.exclusive(record.form_id):
             record = await self._record(turn) or record
             if record.status == "open":
                 with deadline(ACTION_BUDGET_SECONDS):
-                    await self._delete(turn, record)
+                    await change(turn, record)
                 await self.forms.save(record)
         return Reply.in_place(self._outcome(record, turn.lang))
+
+    @staticmethod
+    async def _cancel(turn: Turn, record: FormRecord) -> None:
+        record.status = "cancelled"
 
     async def _delete(self, turn: Turn, record: FormRecord) -> None:
         """Sends the DELETE once. A 5xx or no answer may come after the delete happened (docs-contrib #9012):
@@ -244,10 +251,6 @@ class CustomerDelete:
     async def _record(self, turn: Turn) -> FormRecord | None:
         record = await self.forms.load(str(turn.data.get(FORM_ID) or ""), KIND_DELETE)
         return record if record is not None and record.owner == turn.user.aad_object_id else None
-
-    @staticmethod
-    def _stale(turn: Turn) -> Reply:
-        return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
 
 
 def _error_of(error: GraphError) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.model import KIND_EDIT
+from bot.bookings.turns import ids_of, stale
 from bot.customer.flow import CustomerFlow, field_message, graph_field
 from bot.customer.model import (
     ADDRESS_TEXT_FIELDS,
@@ -45,17 +46,18 @@ class CustomerEditFlow(CustomerFlow):
 
     async def start(self, turn: Turn) -> Reply:
         """The Edit button of a search result: reads the customer and its business, then opens the form."""
-        business_id, customer_id = str(turn.data.get("businessId") or ""), str(turn.data.get("customerId") or "")
-        title = t(turn.lang, "bookings.edit_title")
-        if not business_id or not customer_id:
-            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+        ids = ids_of(turn, "businessId", "customerId")
+        if ids is None:
+            return stale(turn)
+        business_id, customer_id = ids
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 doc = await self.directory.customer(turn.user, business_id, customer_id)
                 business = await self.directory.business(turn.user, business_id)
         except GraphError as error:
             line = self.explain(error, turn.lang).banner or ""
-            return Reply.in_place(notice_card(turn.lang, title, [line], error.request_id))
+            card = notice_card(turn.lang, t(turn.lang, "bookings.edit_title"), [line], error.request_id)
+            return Reply.in_place(card)
         opened = await self.open(
             turn,
             {BUSINESS: business_id, DISPLAY_NAME: _text(doc, "displayName"), EMAIL: _text(doc, "emailAddress")},

@@ -43,9 +43,9 @@ def matches(customer: Customer, query: Query) -> bool:
     return all(word in haystack for word in query.words)
 
 
-def recent_first(customers: list[Customer]) -> list[Customer]:
-    """Newest first by createdDateTime; customers without one last, then by name."""
-    return sorted(customers, key=lambda c: (-(c.created or _OLDEST).timestamp(), fold(c.name)))
+def recency(customer: Customer) -> tuple[float, str]:
+    """Sort key: newest first by createdDateTime; customers without one last; then by name."""
+    return (-(customer.created or _OLDEST).timestamp(), fold(customer.name))
 
 
 def _digits(text: str) -> str:
