@@ -339,7 +339,7 @@ async def test_a_business_the_manager_is_not_staff_of_is_refused_plainly(
 
 async def test_graph_down_while_listing_says_to_try_again_in_french(desk: Desk) -> None:
     desk.teams.locale = "fr-FR"
-    await desk.sandbox.inject(status=503, count=5, match="^GET /beta/solutions/bookingBusinesses$")
+    await desk.sandbox.inject(status=503, count=5, retryAfter=0, match="^GET /beta/solutions/bookingBusinesses$")
     card = await desk.say("/clients nestor")
     assert "Je n'ai pas pu joindre Microsoft Bookings (réponse : serviceNotAvailable)." in texts(card)
 
@@ -348,7 +348,7 @@ async def test_an_unconfirmable_delete_is_looked_up_before_any_second_delete(des
     await desk.say("/customers nestor")
     await desk.press_on("Delete", customerId=NESTOR)
     await desk.sandbox.inject(status=500, after=True, match="^DELETE ")
-    await desk.sandbox.inject(status=503, count=3, match=f"^GET .*/customers/{NESTOR}$")
+    await desk.sandbox.inject(status=503, count=3, retryAfter=0, match=f"^GET .*/customers/{NESTOR}$")
     verb, data = desk.press_for("Delete customer")
     card = await desk.execute(verb, data)
     assert "I couldn't check whether the customer was deleted" in texts(card)
@@ -386,3 +386,45 @@ async def test_a_next_link_to_another_host_ends_the_scan_as_incomplete(desk: Des
     assert "1 customer found." in texts(card)
     assert "I stopped after looking at 1 customer: there may be more matches." in texts(card)
     assert not [r for r in await desk.sandbox.requests() if "skiptoken" in r["queryString"]]
+
+
+async def test_french_search_counts_with_french_plurals(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    card = await desk.say("/clients fabrikam")
+    assert "2 clients trouvés." in texts(card) and "Ajouté le" in texts(card)
+    card = await desk.say("/clients diego")
+    assert "1 client trouvé." in texts(card)
+    assert [a["title"] for a in actions_of(card)] == ["Modifier", "Prendre rendez-vous", "Supprimer"]
+    card = await desk.say("/clients personne")
+    assert "Aucun client ne correspond." in texts(card)
+
+
+async def test_french_booking_refusals(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/clients nestor")
+    await desk.press_on("Prendre rendez-vous", customerId=NESTOR)
+    desk.fill({"Service (obligatoire)": CATERING, "Membre du personnel (obligatoire)": MEGAN_STAFF})
+    desk.fill({"Date (obligatoire)": MONDAY, "Heure de début (obligatoire)": "10:00"})
+    await desk.press("Réserver")
+    assert desk.error("Membre du personnel (obligatoire)") == (
+        "Megan Bowen n'assure pas ce service. Choisissez quelqu'un qui l'assure."
+    )
+    desk.fill({"Membre du personnel (obligatoire)": ADELE_STAFF})
+    await desk.press("Réserver")
+    assert "Adele Vance a déjà un rendez-vous de 10:00 à 11:00." in texts(desk.card)
+    desk.fill({"Heure de début (obligatoire)": "16:30"})
+    await desk.press("Réserver")
+    assert desk.error("Heure de début (obligatoire)") == (
+        "16:30–17:30 est en dehors des heures d'ouverture du lundi (09:00–17:00). Choisissez une autre heure."
+    )
+    desk.fill({"Heure de début (obligatoire)": "midi"})
+    await desk.press("Réserver")
+    assert desk.error("Heure de début (obligatoire)") == "Saisissez l'heure de début, par exemple 09:30."
+    assert await desk.graph("POST") == []
+
+
+async def test_booking_a_customer_deleted_meanwhile(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.sandbox.call("DELETE", f"{BUSINESS}/customers/{NESTOR}")
+    card = await desk.press_on("Book", customerId=NESTOR)
+    assert "This customer is no longer in Bookings" in texts(card)

@@ -54,6 +54,14 @@ class AppointmentFlow(FormFlow):
             reply = await self.open(
                 turn, values, businessId=business_id, customerId=str(turn.data.get("customerId") or "")
             )
+        except GraphNotFound as error:
+            card = notice_card(
+                turn.lang,
+                t(turn.lang, "bookings.form_title"),
+                [t(turn.lang, "bookings.customer_gone")],
+                error.request_id,
+            )
+            return Reply.in_place(card)
         except GraphError as error:
             reason = self.explain(error, turn.lang).banner or ""
             card = notice_card(
