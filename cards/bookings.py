@@ -150,12 +150,18 @@ i18n.register(
 # --- literal text --------------------------------------------------------------------------------------------
 
 
-def literal(text: str, *, label: str | None = None, bold: bool = False, subtle: bool = False) -> ac.RichTextBlock:
-    """`text` exactly as given (a TextRun is never Markdown), optionally after a bold "label: "."""
+Color = Literal["Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention"] | None
+
+
+def literal(
+    text: str, *, label: str | None = None, bold: bool = False, subtle: bool = False, color: Color = None
+) -> ac.RichTextBlock:
+    """`text` exactly as given (a TextRun is never Markdown), optionally after a bold "label: ". Also for our own
+    messages that quote a name from Graph or words the manager typed."""
     inlines: list[ac.CardElement] = []
     if label:
         inlines.append(ac.TextRun(text=f"{label}: ", weight="Bolder"))
-    inlines.append(ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None))
+    inlines.append(ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None, color=color))
     return ac.RichTextBlock(inlines=inlines)
 
 
@@ -202,7 +208,7 @@ def search_card(view: SearchView, lang: Lang) -> dict[str, Any]:
         body.append(paragraph(t(lang, "bookings.showing", shown=len(view.rows)), subtle=True))
     if not view.complete:
         body.append(paragraph(tn(lang, "bookings.scan_partial", view.scanned), color="Warning"))
-    body += [paragraph(note, color="Warning") for note in view.notes]
+    body += [literal(note, color="Warning") for note in view.notes]
     body += [_customer_container(row, view.show_business, lang) for row in view.rows]
     return envelope(body)
 
@@ -261,7 +267,7 @@ def outcome_card(
     actions: list[ac.Action] | None = None,
 ) -> dict[str, Any]:
     """A title, literal label/value lines, plain lines, and the support reference when there is one."""
-    body: list[ac.CardElement] = [heading(title), *literal_lines(pairs), *(paragraph(line) for line in lines)]
+    body: list[ac.CardElement] = [heading(title), *literal_lines(pairs), *(literal(line) for line in lines)]
     if request_id:
         body.append(paragraph(t(lang, "notice.request_id", request_id=request_id), subtle=True))
     return envelope(body, actions)
@@ -298,7 +304,7 @@ def agenda_card(view: AgendaView, lang: Lang) -> dict[str, Any]:
     body.append(paragraph(view.zone_text, subtle=True))
     count = len(view.items)
     body.append(paragraph(tn(lang, "bookings.appointments", count) if count else t(lang, "bookings.no_appointments")))
-    body += [paragraph(note, color="Warning") for note in view.notes]
+    body += [literal(note, color="Warning") for note in view.notes]
     none = t(lang, "bookings.unknown")
     for item in view.items:
         lines: list[ac.CardElement] = [literal(item.when, bold=True)]
@@ -359,7 +365,8 @@ def booking_form_card(form: BookingForm, lang: Lang) -> dict[str, Any]:
     top: list[ac.CardElement] = []
     if form.banner:
         detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
-        top = banner(form.banner, color=form.banner_color, detail=detail)
+        top = [literal(form.banner, bold=True, color=_color(form.banner_color))]
+        top += [paragraph(detail, subtle=True)] if detail else []
     return form_card(t(lang, "bookings.form_title"), body, actions, banner_elements=top)
 
 
@@ -374,6 +381,10 @@ def _choice(form: BookingForm, key: str, label_key: str, choices: Choices, lang:
         error=form.errors.get(key),
         placeholder=t(lang, "bookings.form_choose"),
     )
+
+
+def _color(name: str) -> Color:
+    return "Warning" if name == "Warning" else "Good" if name == "Good" else "Attention"
 
 
 def _error(form: BookingForm, key: str) -> list[ac.CardElement]:

@@ -407,11 +407,12 @@ async def test_french_booking_refusals(desk: Desk) -> None:
     desk.fill({"Date (obligatoire)": MONDAY, "Heure de début (obligatoire)": "10:00"})
     await desk.press("Réserver")
     assert desk.error("Membre du personnel (obligatoire)") == (
-        "Megan Bowen n'assure pas ce service. Choisissez quelqu'un qui l'assure."
+        "Cette personne n'assure pas ce service. Choisissez quelqu'un qui l'assure."
     )
     desk.fill({"Membre du personnel (obligatoire)": ADELE_STAFF})
     await desk.press("Réserver")
     assert "Adele Vance a déjà un rendez-vous de 10:00 à 11:00." in texts(desk.card)
+    assert desk.error("Heure de début (obligatoire)") == "Déjà réservé de 10:00 à 11:00."
     desk.fill({"Heure de début (obligatoire)": "16:30"})
     await desk.press("Réserver")
     assert desk.error("Heure de début (obligatoire)") == (
@@ -428,3 +429,39 @@ async def test_booking_a_customer_deleted_meanwhile(desk: Desk) -> None:
     await desk.sandbox.call("DELETE", f"{BUSINESS}/customers/{NESTOR}")
     card = await desk.press_on("Book", customerId=NESTOR)
     assert "This customer is no longer in Bookings" in texts(card)
+
+
+def markdown_texts(node: Any) -> list[str]:
+    """Every string a host reads as Markdown: TextBlock texts and Fact values (TextRuns are plain text)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "TextBlock":
+            found.append(str(node.get("text")))
+        if node.get("type") == "FactSet":
+            found += [str(fact.get("value")) for fact in node.get("facts", [])]
+        for key, value in node.items():
+            if key != "data":
+                found += markdown_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += markdown_texts(item)
+    return found
+
+
+async def test_names_from_graph_are_never_markdown(desk: Desk) -> None:
+    hostile = "**Boss** [call me](https://evil.example) <b>x</b>"
+    created = await desk.sandbox.call(
+        "POST", f"{BUSINESS}/customers", json={"displayName": hostile, "emailAddress": "boss@evil.example"}
+    )
+    boss = created.body["id"]
+    cards = [await desk.say("/customers boss")]
+    cards.append(await desk.press_on("Book", customerId=boss))
+    desk.fill({"Service (required)": TASTING, "Staff member (required)": MEGAN_STAFF, "Date (required)": MONDAY})
+    desk.fill({"Start time (required)": "12:00"})
+    cards.append(await desk.press("Book"))
+    cards.append(await desk.press("See the day's agenda"))
+    cards.append(await desk.say("/customers boss"))
+    cards.append(await desk.press_on("Delete", customerId=boss))
+    for card in cards:
+        assert hostile in texts(card), texts(card)
+        assert not [text for text in markdown_texts(card) if "Boss" in text], card

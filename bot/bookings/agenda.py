@@ -26,7 +26,7 @@ from bot.services import Services
 from bot.shift.parser import parse_args
 from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
-from cards.bookings import AgendaItem, AgendaView, agenda_card
+from cards.bookings import AgendaItem, AgendaView, agenda_card, outcome_card
 from cards.common import notice_card
 
 Clock = Callable[[], datetime]
@@ -42,7 +42,9 @@ class Agenda:
         title = t(turn.lang, "bookings.agenda_title")
         day = self.parse_day(turn, args)
         if day is None:
-            return [Reply.new_card(notice_card(turn.lang, title, [t(turn.lang, "bookings.agenda_usage", text=args)]))]
+            return [
+                Reply.new_card(outcome_card(turn.lang, title, [], [t(turn.lang, "bookings.agenda_usage", text=args)]))
+            ]
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 businesses = await businesses_of(self.services, self.directory, turn)
@@ -52,7 +54,7 @@ class Agenda:
         shown = [view for view in views if isinstance(view, AgendaView)]
         problems = [view for view in views if isinstance(view, str)]
         if not shown:
-            return [Reply.new_card(notice_card(turn.lang, title, problems))]
+            return [Reply.new_card(outcome_card(turn.lang, title, [], problems))]
         shown[0] = dataclasses.replace(shown[0], notes=[*shown[0].notes, *problems])
         return [Reply.new_card(agenda_card(view, turn.lang)) for view in shown]
 
@@ -64,7 +66,7 @@ class Agenda:
             return stale(turn)
         view = await self._try_view(turn, BusinessRef(ids[0], ids[0]), day)
         if isinstance(view, str):
-            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "bookings.agenda_title"), [view]))
+            return Reply.in_place(outcome_card(turn.lang, t(turn.lang, "bookings.agenda_title"), [], [view]))
         return Reply.in_place(agenda_card(view, turn.lang))
 
     def parse_day(self, turn: Turn, args: str) -> date | None:

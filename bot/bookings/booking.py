@@ -199,7 +199,14 @@ class AppointmentFlow(FormFlow):
             start=f"{busy.start.astimezone(zone):%H:%M}",
             end=f"{busy.end.astimezone(zone):%H:%M}",
         )
-        return FormView(errors={START: text}, banner=text)
+        # The banner quotes the staff member's name (shown literally); the field's message does not need to.
+        short = t(
+            lang,
+            "bookings.busy_short",
+            start=f"{busy.start.astimezone(zone):%H:%M}",
+            end=f"{busy.end.astimezone(zone):%H:%M}",
+        )
+        return FormView(errors={START: short}, banner=text)
 
     @staticmethod
     def _result(record: FormRecord, payload: NewAppointment, appointment_id: str) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def validate_booking(
     service_id = _choice(values, SERVICE, services, "bookings.service_required", errors, lang)
     staff_id = _choice(values, STAFF, staff, "bookings.staff_required", errors, lang)
     if service_id and staff_id and services[service_id][2] and staff_id not in services[service_id][2]:
-        errors[STAFF] = t(lang, "bookings.staff_not_for_service", staff=staff[staff_id])
+        errors[STAFF] = t(lang, "bookings.staff_not_for_service")
     day = _date(values, errors, lang)
     clock = _clock(values, errors, lang)
     if errors or customer is None or day is None or clock is None:
