@@ -39,7 +39,7 @@ class Fault:
     body: dict[str, Any] | None = None
     code: str | None = None
     message: str | None = None
-    after: bool = False  # run the real handler first, then answer with the fault (a write that "failed" but happened)
+    after: bool = False  # the request is processed first (the write happens), then the delay and the status
 
     def matches(self, line: str) -> bool:
         return self.remaining > 0 and (self.match is None or self.match.search(line) is not None)
@@ -75,9 +75,6 @@ def parse_fault(spec: object) -> Fault:
     delay = _number(spec, "delay", 0.0)
     if status is None and not delay:
         raise ValueError("give a status, a delay, or both")
-    after = spec.get("after", False)
-    if not isinstance(after, bool) or (after and status is None):
-        raise ValueError("after must be a boolean, and needs a status")
     return Fault(
         status=status,
         remaining=_optional_int(spec, "count", 1, 10_000) or 1,
@@ -87,7 +84,7 @@ def parse_fault(spec: object) -> Fault:
         body=_optional_object(spec, "body"),
         code=_optional_str(spec, "code"),
         message=_optional_str(spec, "message"),
-        after=after,
+        after=spec.get("after") is True,
     )
 
 
