@@ -70,7 +70,7 @@ async def update_customer(request: web.Request) -> web.Response:
     if "displayName" in body and not body["displayName"].strip():
         raise _invalid_model("displayName", "The DisplayName field is required.")
     updated = {**customer, **{k: v for k, v in body.items() if k not in _READ_ONLY}, "lastUpdatedDateTime": now_iso()}
-    request.app[STORE].replace_doc("customer", updated, business["id"])
+    request.app[STORE].replace("customer", updated, business["id"])
     return json_response({"@odata.context": _customers_context(business) + "/$entity", **updated})
 
 
@@ -78,7 +78,7 @@ async def update_customer(request: web.Request) -> web.Response:
 async def delete_customer(request: web.Request) -> web.Response:
     business = staffed_business(request)
     customer = _existing_customer(request, business)
-    request.app[STORE].remove_doc("customer", customer["id"], business["id"])
+    request.app[STORE].delete("customer", customer["id"], business["id"])
     return web.Response(status=204)
 
 

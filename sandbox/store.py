@@ -82,15 +82,15 @@ class SandboxStore:
     def insert(self, kind: str, doc: Doc, parent: str = "") -> None:
         self._insert(kind, parent, doc)
 
-    def replace_doc(self, kind: str, doc: Doc, parent: str = "") -> None:
-        """Stores a new version of an existing document (same kind, parent and id), keeping its place."""
-        self._db.execute(
+    def replace(self, kind: str, doc: Doc, parent: str = "") -> bool:
+        """Overwrites an existing document (same kind, parent and id); False when there is none."""
+        cursor = self._db.execute(
             "UPDATE docs SET data = ? WHERE kind = ? AND parent = ? AND key = ?",
             (json.dumps(doc), kind, parent.lower(), str(doc["id"]).lower()),
         )
+        return cursor.rowcount > 0
 
-    def remove_doc(self, kind: str, key: str, parent: str = "") -> bool:
-        """Deletes a document; False if there was none."""
+    def delete(self, kind: str, key: str, parent: str = "") -> bool:
         cursor = self._db.execute(
             "DELETE FROM docs WHERE kind = ? AND parent = ? AND key = ?", (kind, parent.lower(), key.lower())
         )
