@@ -465,3 +465,15 @@ async def test_names_from_graph_are_never_markdown(desk: Desk) -> None:
     for card in cards:
         assert hostile in texts(card), texts(card)
         assert not [text for text in markdown_texts(card) if "Boss" in text], card
+
+
+async def test_the_agenda_moves_day_by_day_and_customers_alone_lists_the_recent_ones(desk: Desk) -> None:
+    await desk.say(f"/agenda {MONDAY}")
+    card = await desk.press("Next day")
+    assert "Tuesday, December 8, 2026" in texts(card) and "No appointment on this day." in texts(card)
+    card = await desk.press("Previous day")
+    assert "4 appointments." in texts(card)
+    card = await desk.say("/customers")
+    assert "3 customers found." in texts(card)
+    text = texts(card)
+    assert text.index("Lidia Holloway") < text.index("Diego Siciliani") < text.index("Nestor Wilke")
