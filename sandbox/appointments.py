@@ -118,7 +118,9 @@ def _check_business_hours(business: Doc, start: datetime, end: datetime) -> None
     hours: Doc = next((h for h in business.get("businessHours", []) if h.get("day") == day), {"timeSlots": []})
     for slot in hours.get("timeSlots", []):
         opens = datetime.combine(local_start.date(), _time_of_day(slot["start"]), zone)
-        closes = datetime.combine(local_start.date(), _time_of_day(slot["end"]), zone)
+        closing = _time_of_day(slot["end"])
+        closing_day = local_start.date() + timedelta(days=1) if closing <= opens.time() else local_start.date()
+        closes = datetime.combine(closing_day, closing, zone)  # a slot ending at or before its start ends next day
         if opens <= local_start and local_end <= closes:
             return
     raise GraphError(400, "BadRequest", "The appointment is outside the business hours.")
