@@ -477,3 +477,18 @@ async def test_the_agenda_moves_day_by_day_and_customers_alone_lists_the_recent_
     assert "3 customers found." in texts(card)
     text = texts(card)
     assert text.index("Grady Archie") < text.index("Diego Siciliani") < text.index("Nestor Wilke")
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("en-US", "/customers nestor", "use /customers in your personal chat"),
+        ("fr-FR", "/rendezvous", "utilisez /rendezvous dans votre conversation personnelle"),
+    ],
+)
+async def test_customers_and_agenda_stay_out_of_channels(desk: Desk, locale: str, text: str, expected: str) -> None:
+    desk.teams.conversation_type = "channel"
+    desk.teams.locale = locale
+    card = await desk.say(text)
+    assert expected in texts(card) and "Nestor" not in texts(card)
+    assert await desk.graph() == []

@@ -10,12 +10,14 @@ from bot.bookings.customers import CustomerDelete, CustomerSearch
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.edit import CustomerEditFlow
 from bot.bookings.model import KIND_EDIT
-from bot.commands import AGENDA, CUSTOMERS
+from bot.commands import AGENDA, CUSTOMERS, Command
 from bot.flows import FormFlow
+from bot.i18n import t
 from bot.router import Router
 from bot.services import Services
 from bot.turn import Reply, Turn
 from cards import bookings as cards
+from cards.common import notice_card
 
 
 def build_router(services: Services) -> Router:
@@ -29,10 +31,14 @@ def build_router(services: Services) -> Router:
 
     @router.command(CUSTOMERS)
     async def find_customers(turn: Turn, args: str) -> list[Reply]:
+        if turn.conversation_type != "personal":
+            return [_personal_only(turn, "bookings.search_title", CUSTOMERS)]
         return [await search.run(turn, args)]
 
     @router.command(AGENDA)
     async def show_agenda(turn: Turn, args: str) -> list[Reply]:
+        if turn.conversation_type != "personal":
+            return [_personal_only(turn, "bookings.agenda_title", AGENDA)]
         return await agenda.command(turn, args)
 
     router.verb(cards.AGENDA)(agenda.show)
@@ -45,6 +51,12 @@ def build_router(services: Services) -> Router:
     router.verb(cards.BOOK_SUBMIT)(booking.submit)
     router.verb(cards.BOOK_CANCEL)(booking.cancel)
     return router
+
+
+def _personal_only(turn: Turn, title_key: str, command: Command) -> Reply:
+    """Customers' emails, phones and appointments are not for a whole channel or group chat to read."""
+    line = t(turn.lang, "bookings.personal_only", command=f"/{command.word_for(turn.lang)}")
+    return Reply.new_card(notice_card(turn.lang, t(turn.lang, title_key), [line]))
 
 
 def _form_verbs(router: Router, flow: FormFlow, kind: str) -> None:

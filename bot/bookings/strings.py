@@ -7,6 +7,8 @@ from bot import i18n
 
 i18n.register(
     en={
+        "bookings.personal_only": "Customers' details and appointments are private: use {command} in your personal "
+        "chat with Manager Desk.",
         "bookings.no_business": "You have no Bookings business. Ask your Bookings admin to add you as staff.",
         "bookings.list_failed": "I couldn't reach Microsoft Bookings (it answered {code}). Please try again in a "
         "minute.",
@@ -71,6 +73,8 @@ i18n.register(
         "bookings.hours_closed": "closed",
     },
     fr={
+        "bookings.personal_only": "Les coordonnées des clients et leurs rendez-vous sont privés : utilisez {command} "
+        "dans votre conversation personnelle avec Manager Desk.",
         "bookings.no_business": "Vous n'avez aucune entreprise Bookings. Demandez à votre administrateur Bookings "
         "de vous ajouter au personnel.",
         "bookings.list_failed": "Je n'ai pas pu joindre Microsoft Bookings (réponse : {code}). Veuillez réessayer "
