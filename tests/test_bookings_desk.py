@@ -371,7 +371,7 @@ async def test_a_delete_confirmation_belongs_to_its_manager(desk: Desk) -> None:
 async def test_forged_ids_in_card_data_stay_one_path_segment(desk: Desk, forged: str) -> None:
     card = await desk.execute("bookings.edit", {"businessId": BUSINESS_ID, "customerId": forged})
     assert "no longer in Bookings" in texts(card)
-    [call] = await desk.graph("GET", "")
+    [call] = [c for c in await desk.graph("GET") if "/customers" in c["path"]]
     assert call["path"] == f"/beta{BUSINESS}/customers/{quote(forged, safe='')}"
     assert call["queryString"] == ""
 

@@ -4,6 +4,7 @@ empty, so the appointments that lack one are read one by one (four at a time).""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 from collections.abc import Callable
@@ -88,10 +89,12 @@ class Agenda:
 
     async def _view(self, turn: Turn, ref: BusinessRef, day: date) -> AgendaView:
         user, lang = turn.user, turn.lang
-        business = await self.directory.business(user, ref.id)
+        business, staff_list = await asyncio.gather(
+            self.directory.business(user, ref.id), self.directory.staff(user, ref.id)
+        )
+        staff = {s.id.casefold(): s.name for s in staff_list}
         start, end = day_bounds(day, business.zone)
         appointments = await self.directory.calendar_view(user, ref.id, start, end)
-        staff = {s.id.casefold(): s.name for s in await self.directory.staff(user, ref.id)}
         appointments = await self.directory.with_customers(user, ref.id, appointments)
         zone = load_zone(business.zone)
         mine = _manager_zone(turn, zone)

@@ -7,6 +7,7 @@ same customer, staff member and start before anything is posted again."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from babel.dates import format_date
 
 from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory
-from bot.bookings.model import KIND_APPOINTMENT, Appointment, Business, customer_of
+from bot.bookings.model import KIND_APPOINTMENT, Appointment, Business, Customer, customer_of
 from bot.bookings.payload import appointment_body
 from bot.bookings.search import recency
 from bot.bookings.turns import ids_of, stale
@@ -75,10 +76,14 @@ class AppointmentFlow(FormFlow):
 
     async def prepare(self, turn: Turn, record: FormRecord) -> None:
         business_id = str(record.context["businessId"])
-        user = turn.user
-        business = await self.directory.business(user, business_id)
-        services = await self.directory.services(user, business_id)
-        staff = await self.directory.staff(user, business_id)
+        customer_id = str(record.context.pop("customerId", "") or "")
+        user, directory = turn.user, self.directory
+        business, services, staff, customers = await asyncio.gather(  # four at most: Bookings' limit (NOTES §6)
+            directory.business(user, business_id),
+            directory.services(user, business_id),
+            directory.staff(user, business_id),
+            self._customers(turn, business_id, customer_id),
+        )
         record.context.update(business_context(business))
         # No day given (a customer's card): today in the business's zone, as the shift form does.
         record.values.setdefault(DATE, datetime.now(UTC).astimezone(load_zone(business.zone)).date().isoformat())
@@ -86,15 +91,19 @@ class AppointmentFlow(FormFlow):
             [s.name, s.id, int(s.duration.total_seconds() // 60), list(s.staff_ids)] for s in services
         ]
         record.context["staff"] = [[s.name, s.id] for s in staff]
-        customer_id = str(record.context.pop("customerId", "") or "")
         if customer_id:
-            record.context["customer"] = customer_info(await self.directory.customer(user, business_id, customer_id))
+            record.context["customer"] = customer_info(customers[0].raw)
         else:
-            scan = await self.directory.scan_customers(user, business_id, max_pages=5)
-            customers = sorted((customer_of(c) for c in scan.items if c.get("id")), key=recency)
-            chosen = customers[:MAX_CUSTOMER_CHOICES]
-            record.context["customers"] = [[_customer_title(c.name, c.email), c.id] for c in chosen]
-            record.context["customerInfo"] = {c.id: customer_info(c.raw) for c in chosen}
+            record.context["customers"] = [[_customer_title(c.name, c.email), c.id] for c in customers]
+            record.context["customerInfo"] = {c.id: customer_info(c.raw) for c in customers}
+
+    async def _customers(self, turn: Turn, business_id: str, customer_id: str) -> list[Customer]:
+        """The customer the form is for, or the most recent ones to choose from."""
+        if customer_id:
+            return [customer_of(await self.directory.customer(turn.user, business_id, customer_id))]
+        scan = await self.directory.scan_customers(turn.user, business_id, max_pages=5)
+        customers = sorted((customer_of(c) for c in scan.items if c.get("id")), key=recency)
+        return customers[:MAX_CUSTOMER_CHOICES]
 
     # --- rendering --------------------------------------------------------------------------------------------
     def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]:

@@ -4,6 +4,7 @@ often it is sent, so a press that timed out can simply be pressed again."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -52,8 +53,10 @@ class CustomerEditFlow(CustomerFlow):
         business_id, customer_id = ids
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                doc = await self.directory.customer(turn.user, business_id, customer_id)
-                business = await self.directory.business(turn.user, business_id)
+                doc, business = await asyncio.gather(
+                    self.directory.customer(turn.user, business_id, customer_id),
+                    self.directory.business(turn.user, business_id),
+                )
         except GraphError as error:
             line = self.explain(error, turn.lang).banner or ""
             card = notice_card(turn.lang, t(turn.lang, "bookings.edit_title"), [line], error.request_id)
