@@ -4,6 +4,7 @@ English and French."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -492,3 +493,16 @@ async def test_customers_and_agenda_stay_out_of_channels(desk: Desk, locale: str
     card = await desk.say(text)
     assert expected in texts(card) and "Nestor" not in texts(card)
     assert await desk.graph() == []
+
+
+async def test_two_presses_at_once_delete_once(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Delete", customerId=NESTOR)
+    await desk.sandbox.inject(status=None, delay=0.5, match="^DELETE ")  # a slow Graph: the presses overlap
+    verb, data = desk.press_for("Delete customer")
+    first, second = await asyncio.gather(desk.teams.execute(verb, data), desk.teams.execute(verb, data))
+    assert len(await desk.graph("DELETE")) == 1
+    shown = sorted(texts(body["value"]) for body in (first, second))
+    assert "Customer deleted" in shown[0], shown
+    # The other press either overlapped (and sent nothing) or came after (and shows the outcome).
+    assert "Still deleting" in shown[1] or "Customer deleted" in shown[1], shown

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from babel.dates import format_date
 
@@ -27,6 +28,10 @@ from cards.bookings import CustomerRow, SearchView, delete_confirm_card, outcome
 from cards.common import notice_card
 
 log = logging.getLogger("managerdesk.bookings")
+
+CLAIM = "claimUntil"  # in a delete confirmation's context: a press is deleting until then
+CLAIM_GRACE_SECONDS = 10.0
+CLAIM_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -166,18 +171,33 @@ class CustomerDelete:
         return await self._settle(turn, self._delete)
 
     async def _settle(self, turn: Turn, change: Callable[[Turn, FormRecord], Awaitable[None]]) -> Reply:
-        """Applies `change` to a confirmation still open, one press at a time; any press after that shows the
-        outcome the first one reached."""
-        record = await self._record(turn)
-        if record is None:
-            return stale(turn)
-        async with self.forms.exclusive(record.form_id):
-            record = await self._record(turn) or record
-            if record.status == "open":
-                with deadline(ACTION_BUDGET_SECONDS):
-                    await change(turn, record)
-                await self.forms.save(record)
-        return Reply.in_place(self._outcome(record, turn.lang))
+        """Applies `change` once to a confirmation still open; every press after that shows the outcome.
+
+        Once-logic in one place, through the form store only: the press that saves its claim first runs the
+        change; a press that finds a live claim sends nothing. With the shared store's conditional writes (the
+        `once` branch: `save` answers False when someone wrote first) this holds across instances."""
+        for _ in range(CLAIM_ATTEMPTS):
+            record = await self._record(turn)
+            if record is None:
+                return stale(turn)
+            claim = record.context.get(CLAIM)
+            if isinstance(claim, (int, float)) and claim > time.time() and record.status == "open":
+                pairs = self._pairs(record, turn.lang)
+                busy = t(turn.lang, "bookings.deleting")
+                return Reply.in_place(delete_confirm_card(record.form_id, pairs, turn.lang, problem=busy))
+            if record.status != "open":
+                return Reply.in_place(self._outcome(record, turn.lang))
+            record.context[CLAIM] = time.time() + ACTION_BUDGET_SECONDS + CLAIM_GRACE_SECONDS
+            # The shared store's `save` answers False when someone wrote first; SQLite's answers nothing.
+            saved = await cast(Awaitable[object], self.forms.save(record))
+            if saved is False:
+                continue  # another press claimed it first: read again
+            with deadline(ACTION_BUDGET_SECONDS):
+                await change(turn, record)
+            record.context.pop(CLAIM, None)
+            await self.forms.save(record)
+            return Reply.in_place(self._outcome(record, turn.lang))
+        return stale(turn)
 
     @staticmethod
     async def _cancel(turn: Turn, record: FormRecord) -> None:

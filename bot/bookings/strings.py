@@ -28,6 +28,7 @@ i18n.register(
         "bookings.deleted_already": "It was already gone from Bookings.",
         "bookings.delete_unconfirmed": "Microsoft 365 answered with an error ({code}) and I couldn't check whether "
         "the customer was deleted. Search for them with /customers before trying again.",
+        "bookings.deleting": "Still deleting: Microsoft 365 has not answered yet. Nothing more was sent.",
         "bookings.delete_not_staff": "You are not on the staff of this Bookings business, so you can't delete its "
         "customers. Nothing was deleted.",
         "bookings.delete_failed": "Microsoft 365 did not delete this customer ({code}). Nothing was deleted. "
@@ -95,6 +96,8 @@ i18n.register(
         "bookings.deleted_already": "Il avait déjà disparu de Bookings.",
         "bookings.delete_unconfirmed": "Microsoft 365 a répondu par une erreur ({code}) et je n'ai pas pu vérifier "
         "si le client a été supprimé. Cherchez-le avec /clients avant de réessayer.",
+        "bookings.deleting": "Suppression en cours : Microsoft 365 n'a pas encore répondu. Rien d'autre n'a été "
+        "envoyé.",
         "bookings.delete_not_staff": "Vous ne faites pas partie du personnel de cette entreprise Bookings : vous ne "
         "pouvez pas supprimer ses clients. Rien n'a été supprimé.",
         "bookings.delete_failed": "Microsoft 365 n'a pas supprimé ce client ({code}). Rien n'a été supprimé. "
