@@ -506,3 +506,14 @@ async def test_two_presses_at_once_delete_once(desk: Desk) -> None:
     assert "Customer deleted" in shown[0], shown
     # The other press either overlapped (and sent nothing) or came after (and shows the outcome).
     assert "Still deleting" in shown[1] or "Customer deleted" in shown[1], shown
+
+
+@pytest.mark.parametrize(("after", "outcome"), [(True, "Customer updated"), (False, "could not save the changes")])
+async def test_a_save_that_answered_500_is_looked_up(desk: Desk, after: bool, outcome: str) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Edit", customerId=NESTOR)
+    desk.fill({"Number (phone 1)": "206-555-0177"})
+    await desk.sandbox.inject(status=500, after=after, match="^PATCH ")
+    card = await desk.press("Save")
+    assert outcome in texts(card)
+    assert len(await desk.graph("PATCH")) == 1

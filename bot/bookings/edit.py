@@ -90,9 +90,35 @@ class CustomerEditFlow(CustomerFlow):
     async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
         body = customer_body(payload)
         customer_id = str(record.context["customerId"])
-        updated = await self.directory.update_customer(turn.user, payload.business_id, customer_id, body)
-        result: dict[str, Any] = {key: updated.get(key, value) for key, value in body.items()}
-        result["id"] = updated.get("id") or customer_id
+        try:
+            updated = await self.directory.update_customer(turn.user, payload.business_id, customer_id, body)
+        except GraphUnavailable:
+            found = await self._look(turn, record, payload)
+            if found is None:
+                raise
+            return found
+        return self._result(record, payload, updated)
+
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
+        """After a Save whose answer was lost: the customer as Graph has it, if it already holds these values
+        (the PATCH went through); None otherwise, and saving again is safe."""
+        customer_id = str(record.context["customerId"])
+        current = await self.directory.customer(turn.user, payload.business_id, customer_id)
+        body = customer_body(payload)
+        same = all(_comparable(current.get(key)) == _comparable(value) for key, value in body.items())
+        return self._result(record, payload, current) if same else None
+
+    async def _look(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
+        try:
+            return await self.find_existing(turn, record, payload)
+        except GraphError:
+            return None
+
+    def _result(self, record: FormRecord, payload: NewCustomer, graph: dict[str, Any]) -> dict[str, Any]:
+        """What Graph stored, falling back to what was sent for anything it did not echo."""
+        body = customer_body(payload)
+        result: dict[str, Any] = {key: graph.get(key, value) for key, value in body.items()}
+        result["id"] = graph.get("id") or record.context["customerId"]
         result["business"] = {"id": payload.business_id, "name": self._business_name(record, payload.business_id)}
         return result
 
@@ -130,6 +156,19 @@ class CustomerEditFlow(CustomerFlow):
         if isinstance(error, GraphUnavailable) and error.status in (0, 504):
             return FormView(banner=t(lang, "bookings.edit_unknown"))
         return FormView(banner=t(lang, "bookings.edit_failed", code=error.code or error.status))
+
+
+def _comparable(value: Any) -> Any:
+    """Graph may echo an address or phone with more keys than we send, or null for "": compare what we send."""
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            k: v or ""
+            for k, v in value.items()
+            if k in ("postOfficeBox", "street", "city", "state", "countryOrRegion", "postalCode", "type", "number")
+        }
+    return value or ""
 
 
 def _text(doc: Any, key: str) -> str:
