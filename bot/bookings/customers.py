@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
@@ -176,28 +178,37 @@ class CustomerDelete:
         Once-logic in one place, through the form store only: the press that saves its claim first runs the
         change; a press that finds a live claim sends nothing. With the shared store's conditional writes (the
         `once` branch: `save` answers False when someone wrote first) this holds across instances."""
-        for _ in range(CLAIM_ATTEMPTS):
-            record = await self._record(turn)
-            if record is None:
-                return stale(turn)
-            claim = record.context.get(CLAIM)
-            if isinstance(claim, (int, float)) and claim > time.time() and record.status == "open":
-                pairs = self._pairs(record, turn.lang)
-                busy = t(turn.lang, "bookings.deleting")
-                return Reply.in_place(delete_confirm_card(record.form_id, pairs, turn.lang, problem=busy))
-            if record.status != "open":
+        async with self._interim_lock(turn):
+            for _ in range(CLAIM_ATTEMPTS):
+                record = await self._record(turn)
+                if record is None:
+                    return stale(turn)
+                claim = record.context.get(CLAIM)
+                if isinstance(claim, (int, float)) and claim > time.time() and record.status == "open":
+                    pairs = self._pairs(record, turn.lang)
+                    busy = t(turn.lang, "bookings.deleting")
+                    return Reply.in_place(delete_confirm_card(record.form_id, pairs, turn.lang, problem=busy))
+                if record.status != "open":
+                    return Reply.in_place(self._outcome(record, turn.lang))
+                record.context[CLAIM] = time.time() + ACTION_BUDGET_SECONDS + CLAIM_GRACE_SECONDS
+                # The shared store's `save` answers False when someone wrote first; SQLite's answers nothing.
+                saved = await cast(Awaitable[object], self.forms.save(record))
+                if saved is False:
+                    continue  # another press claimed it first: read again
+                with deadline(ACTION_BUDGET_SECONDS):
+                    await change(turn, record)
+                record.context.pop(CLAIM, None)
+                await self.forms.save(record)
                 return Reply.in_place(self._outcome(record, turn.lang))
-            record.context[CLAIM] = time.time() + ACTION_BUDGET_SECONDS + CLAIM_GRACE_SECONDS
-            # The shared store's `save` answers False when someone wrote first; SQLite's answers nothing.
-            saved = await cast(Awaitable[object], self.forms.save(record))
-            if saved is False:
-                continue  # another press claimed it first: read again
-            with deadline(ACTION_BUDGET_SECONDS):
-                await change(turn, record)
-            record.context.pop(CLAIM, None)
-            await self.forms.save(record)
-            return Reply.in_place(self._outcome(record, turn.lang))
         return stale(turn)
+
+    def _interim_lock(self, turn: Turn) -> AbstractAsyncContextManager[None]:
+        """Interim, until the shared store's conditional writes are on main: the SQLite form store answers every
+        save with success, so two overlapping presses in this process are kept apart by its lock. The conditional
+        store has no such lock and needs none."""
+        exclusive = getattr(self.forms, "exclusive", None)
+        form_id = str(turn.data.get(FORM_ID) or "")
+        return exclusive(form_id) if exclusive is not None else contextlib.nullcontext()
 
     @staticmethod
     async def _cancel(turn: Turn, record: FormRecord) -> None:
