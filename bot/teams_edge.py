@@ -590,7 +590,8 @@ class ManagerDeskBot(TeamsActivityHandler):
         recipient = turn_context.activity.recipient
         if any(member.id == recipient.id for member in members_added):
             lang = language_of(turn_context.activity.locale)
-            await turn_context.send_activity(activity_of(Reply.new_card(help_card(lang))))
+            card = help_card(lang, sign_out=self._settings.auth_mode != "dev")
+            await turn_context.send_activity(activity_of(Reply.new_card(card)))
 
     # --- translation -------------------------------------------------------------------------------------
     def _turn_of(self, turn_context: TurnContext) -> Turn:

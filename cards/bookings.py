@@ -1,8 +1,9 @@
 """The Bookings desk's cards: customer search results, delete confirmation, edit and booking confirmations, the
 day's agenda and the booking form. Pure functions of (view model, language) to card JSON.
 
-Every value that came from Graph or from a person is shown through `literal`: a RichTextBlock TextRun, which
-hosts never read as Markdown, so a customer called `[x](https://…)` or `**Boss**` shows exactly that."""
+Every value that came from Graph or from a person is shown through cards.common's `literal`, `paragraph` and
+`facts` (TextRuns, which hosts never read as Markdown), so a customer called `[x](https://…)` or `**Boss**` shows
+exactly that."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import microsoft_teams.cards as ac
 
 from bot import i18n
 from bot.i18n import Lang, t, tn
-from cards.common import envelope, heading, paragraph
-from cards.forms import banner, choice_field, date_field, execute, form_card, time_field
+from cards.common import envelope, facts, heading, literal, paragraph
+from cards.forms import banner, choice_field, date_field, execute, form_card, required_label, time_field, with_error
 
 EDIT = "bookings.edit"
 DELETE = "bookings.delete"
@@ -77,11 +78,11 @@ i18n.register(
         "bookings.next_day": "Next day",
         "bookings.book_new": "Book an appointment",
         "bookings.form_title": "Book an appointment",
-        "bookings.form_customer": "Customer (required)",
-        "bookings.form_service": "Service (required)",
-        "bookings.form_staff": "Staff member (required)",
-        "bookings.form_date": "Date (required)",
-        "bookings.form_start": "Start time (required)",
+        "bookings.form_customer": "Customer",
+        "bookings.form_service": "Service",
+        "bookings.form_staff": "Staff member",
+        "bookings.form_date": "Date",
+        "bookings.form_start": "Start time",
         "bookings.form_choose": "Choose…",
         "bookings.form_submit": "Book",
         "bookings.form_cancel": "Cancel",
@@ -131,11 +132,11 @@ i18n.register(
         "bookings.next_day": "Jour suivant",
         "bookings.book_new": "Prendre un rendez-vous",
         "bookings.form_title": "Prendre un rendez-vous",
-        "bookings.form_customer": "Client (obligatoire)",
-        "bookings.form_service": "Service (obligatoire)",
-        "bookings.form_staff": "Membre du personnel (obligatoire)",
-        "bookings.form_date": "Date (obligatoire)",
-        "bookings.form_start": "Heure de début (obligatoire)",
+        "bookings.form_customer": "Client",
+        "bookings.form_service": "Service",
+        "bookings.form_staff": "Membre du personnel",
+        "bookings.form_date": "Date",
+        "bookings.form_start": "Heure de début",
         "bookings.form_choose": "Choisissez…",
         "bookings.form_submit": "Réserver",
         "bookings.form_cancel": "Annuler",
@@ -147,26 +148,16 @@ i18n.register(
 )
 
 
-# --- literal text --------------------------------------------------------------------------------------------
+# --- shared pieces --------------------------------------------------------------------------------------------
 
 
-Color = Literal["Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention"] | None
+def bold(text: str) -> ac.RichTextBlock:
+    return literal(text, weight="Bolder")
 
 
-def literal(
-    text: str, *, label: str | None = None, bold: bool = False, subtle: bool = False, color: Color = None
-) -> ac.RichTextBlock:
-    """`text` exactly as given (a TextRun is never Markdown), optionally after a bold "label: ". Also for our own
-    messages that quote a name from Graph or words the manager typed."""
-    inlines: list[ac.CardElement] = []
-    if label:
-        inlines.append(ac.TextRun(text=f"{label}: ", weight="Bolder"))
-    inlines.append(ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None, color=color))
-    return ac.RichTextBlock(inlines=inlines)
-
-
-def literal_lines(pairs: Sequence[tuple[str, str]]) -> list[ac.CardElement]:
-    return [literal(value, label=label) for label, value in pairs]
+def lines_of(pairs: Sequence[tuple[str, str]], lang: Lang) -> list[ac.CardElement]:
+    """Label/value lines, the values literal (cards.common.facts); nothing when there are none."""
+    return [facts(list(pairs), lang)] if pairs else []
 
 
 def action(title: str, verb: str, data: Mapping[str, str], *, style: ActionStyle = None) -> ac.ExecuteAction:
@@ -201,27 +192,27 @@ class SearchView:
 
 def search_card(view: SearchView, lang: Lang) -> dict[str, Any]:
     body: list[ac.CardElement] = [heading(t(lang, "bookings.search_title"))]
-    body.append(literal(view.query, label=t(lang, "bookings.search_for")))
+    body += lines_of([(t(lang, "bookings.search_for"), view.query)], lang)
     summary = tn(lang, "bookings.found", view.matches) if view.matches else t(lang, "bookings.none_found")
     body.append(paragraph(summary))
     if view.matches > len(view.rows):
         body.append(paragraph(t(lang, "bookings.showing", shown=len(view.rows)), subtle=True))
     if not view.complete:
         body.append(paragraph(tn(lang, "bookings.scan_partial", view.scanned), color="Warning"))
-    body += [literal(note, color="Warning") for note in view.notes]
+    body += [paragraph(note, color="Warning") for note in view.notes]
     body += [_customer_container(row, view.show_business, lang) for row in view.rows]
     return envelope(body)
 
 
 def _customer_container(row: CustomerRow, show_business: bool, lang: Lang) -> ac.Container:
-    items: list[ac.CardElement] = [literal(row.name or t(lang, "bookings.unknown"), bold=True)]
+    items: list[ac.CardElement] = [bold(row.name or t(lang, "bookings.unknown"))]
     pairs = [(t(lang, "bookings.email"), row.email)] if row.email else []
     pairs += [(t(lang, "bookings.phone"), phone) for phone in row.phones]
     if show_business:
         pairs.append((t(lang, "bookings.business"), row.business_name))
     if row.added:
         pairs.append((t(lang, "bookings.added"), row.added))
-    items += literal_lines(pairs)
+    items += lines_of(pairs, lang)
     ids = {"businessId": row.business_id, "customerId": row.customer_id}
     buttons: list[ac.Action] = [
         action(t(lang, "bookings.edit"), EDIT, ids),
@@ -248,7 +239,7 @@ def delete_confirm_card(
     if problem:
         detail = t(lang, "notice.request_id", request_id=request_id) if request_id else None
         body += banner(problem, detail=detail)
-    body += literal_lines(pairs)
+    body += lines_of(pairs, lang)
     body.append(paragraph(t(lang, "bookings.delete_warning"), color="Attention"))
     actions: list[ac.Action] = [
         action(t(lang, "bookings.delete_confirm"), DELETE_CONFIRM, {"formId": form_id}, style="destructive"),
@@ -267,7 +258,7 @@ def outcome_card(
     actions: list[ac.Action] | None = None,
 ) -> dict[str, Any]:
     """A title, literal label/value lines, plain lines, and the support reference when there is one."""
-    body: list[ac.CardElement] = [heading(title), *literal_lines(pairs), *(literal(line) for line in lines)]
+    body: list[ac.CardElement] = [heading(title), *lines_of(pairs, lang), *(paragraph(line) for line in lines)]
     if request_id:
         body.append(paragraph(t(lang, "notice.request_id", request_id=request_id), subtle=True))
     return envelope(body, actions)
@@ -299,21 +290,22 @@ class AgendaView:
 
 def agenda_card(view: AgendaView, lang: Lang) -> dict[str, Any]:
     body: list[ac.CardElement] = [heading(t(lang, "bookings.agenda_title"))]
-    body.append(literal(view.business_name, bold=True))
+    body.append(bold(view.business_name))
     body.append(paragraph(view.day_text))
     body.append(paragraph(view.zone_text, subtle=True))
     count = len(view.items)
     body.append(paragraph(tn(lang, "bookings.appointments", count) if count else t(lang, "bookings.no_appointments")))
-    body += [literal(note, color="Warning") for note in view.notes]
+    body += [paragraph(note, color="Warning") for note in view.notes]
     none = t(lang, "bookings.unknown")
     for item in view.items:
-        lines: list[ac.CardElement] = [literal(item.when, bold=True)]
-        lines += literal_lines(
+        lines: list[ac.CardElement] = [bold(item.when)]
+        lines += lines_of(
             [
                 (t(lang, "bookings.service"), item.service or none),
                 (t(lang, "bookings.staff"), item.staff or none),
                 (t(lang, "bookings.customer"), item.customer or none),
-            ]
+            ],
+            lang,
         )
         body.append(ac.Container(items=lines, separator=True, spacing="Medium"))
     business = {"businessId": view.business_id}
@@ -341,7 +333,7 @@ class BookingForm:
     errors: Mapping[str, str] = field(default_factory=dict)
     banner: str | None = None
     banner_color: str = "Attention"
-    request_id: str | None = None
+    details: Sequence[str] = ()  # under the banner: Graph's message, the reference for the admin
 
     def value(self, key: str) -> str:
         value = self.values.get(key)
@@ -349,44 +341,36 @@ class BookingForm:
 
 
 def booking_form_card(form: BookingForm, lang: Lang) -> dict[str, Any]:
-    body: list[ac.CardElement] = [literal(form.business_name, bold=True), paragraph(form.zone_note, subtle=True)]
+    body: list[ac.CardElement] = [bold(form.business_name), paragraph(form.zone_note, subtle=True)]
     if form.customer:
-        body += literal_lines(form.customer)
+        body += lines_of(form.customer, lang)
     else:
         body += _choice(form, CUSTOMER, "bookings.form_customer", form.customers, lang)
     body += _choice(form, SERVICE, "bookings.form_service", form.services, lang)
     body += _choice(form, STAFF, "bookings.form_staff", form.staff, lang)
-    body += date_field(DATE, t(lang, "bookings.form_date"), form.value(DATE), error=form.errors.get(DATE))
-    body += time_field(START, t(lang, "bookings.form_start"), form.value(START), error=form.errors.get(START))
+    date_label = required_label(t(lang, "bookings.form_date"), lang)
+    start_label = required_label(t(lang, "bookings.form_start"), lang)
+    body += date_field(DATE, date_label, form.value(DATE), error=form.errors.get(DATE))
+    body += time_field(START, start_label, form.value(START), error=form.errors.get(START))
     actions: list[ac.Action] = [
         execute(t(lang, "bookings.form_submit"), BOOK_SUBMIT, form.form_id, style="positive"),
         execute(t(lang, "bookings.form_cancel"), BOOK_CANCEL, form.form_id, send_inputs=False),
     ]
     top: list[ac.CardElement] = []
     if form.banner:
-        detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
-        top = [literal(form.banner, bold=True, color=_color(form.banner_color))]
-        top += [paragraph(detail, subtle=True)] if detail else []
+        top = banner(form.banner, color=form.banner_color, detail=list(form.details))
     return form_card(t(lang, "bookings.form_title"), body, actions, banner_elements=top)
 
 
 def _choice(form: BookingForm, key: str, label_key: str, choices: Choices, lang: Lang) -> list[ac.CardElement]:
-    if not choices:
-        return [paragraph(f"{t(lang, label_key)}: {t(lang, 'bookings.unknown')}"), *_error(form, key)]
+    label = required_label(t(lang, label_key), lang)
+    if not choices:  # an empty ChoiceSet is invalid: say there is nothing to choose
+        return with_error(paragraph(f"{label}: {t(lang, 'bookings.unknown')}"), form.errors.get(key))
     return choice_field(
         key,
-        t(lang, label_key),
+        label,
         choices,
         form.value(key),
         error=form.errors.get(key),
         placeholder=t(lang, "bookings.form_choose"),
     )
-
-
-def _color(name: str) -> Color:
-    return "Warning" if name == "Warning" else "Good" if name == "Good" else "Attention"
-
-
-def _error(form: BookingForm, key: str) -> list[ac.CardElement]:
-    message = form.errors.get(key)
-    return [ac.TextBlock(text=message, wrap=True, color="Attention", size="Small")] if message else []

@@ -126,7 +126,7 @@ class AppointmentFlow(FormFlow):
             errors=view.errors,
             banner=view.banner,
             banner_color=view.banner_color,
-            request_id=view.request_id,
+            details=view.details(lang),
         )
         return booking_form_card(form, lang)
 

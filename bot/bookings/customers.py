@@ -19,7 +19,7 @@ from bot.bookings.directory import BookingsDirectory, gather_bounded
 from bot.bookings.model import KIND_DELETE, Customer, customer_of
 from bot.bookings.search import Query, matches, parse_query, recency
 from bot.bookings.turns import ids_of, stale
-from bot.flows import ACTION_BUDGET_SECONDS
+from bot.flows import ACTION_BUDGET_SECONDS, FormFlow
 from bot.forms import FORM_ID, FormRecord, FormStore
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound, GraphUnavailable
@@ -164,6 +164,8 @@ class CustomerDelete:
         customer = customer_of(doc)
         context = {"businessId": business_id, "customerId": customer_id, "name": customer.name, "email": customer.email}
         record = await self.forms.create(KIND_DELETE, turn.user.aad_object_id, {}, **context)
+        record.conversation = turn.conversation_id
+        await self.forms.save(record)
         return Reply.in_place(delete_confirm_card(record.form_id, self._pairs(record, turn.lang), turn.lang))
 
     async def keep(self, turn: Turn) -> Reply:
@@ -183,6 +185,8 @@ class CustomerDelete:
                 record = await self._record(turn)
                 if record is None:
                     return stale(turn)
+                if refused := FormFlow.refusal(turn, record):
+                    return refused
                 claim = record.context.get(CLAIM)
                 if isinstance(claim, (int, float)) and claim > time.time() and record.status == "open":
                     pairs = self._pairs(record, turn.lang)
@@ -280,8 +284,7 @@ class CustomerDelete:
         return pairs
 
     async def _record(self, turn: Turn) -> FormRecord | None:
-        record = await self.forms.load(str(turn.data.get(FORM_ID) or ""), KIND_DELETE)
-        return record if record is not None and record.owner == turn.user.aad_object_id else None
+        return await self.forms.load(str(turn.data.get(FORM_ID) or ""), KIND_DELETE)
 
 
 def _error_of(error: GraphError) -> dict[str, Any]:

@@ -152,7 +152,7 @@ class CustomerEditFlow(CustomerFlow):
                 return FormView(
                     errors={key: field_message(error.message)}, banner=t(lang, "bookings.edit_refused_field")
                 )
-            return FormView(banner=t(lang, "bookings.edit_refused", message=error.message))
+            return FormView(banner=t(lang, "bookings.edit_refused"), graph_message=error.message or None)
         if isinstance(error, GraphUnavailable) and error.status in (0, 504):
             return FormView(banner=t(lang, "bookings.edit_unknown"))
         return FormView(banner=t(lang, "bookings.edit_failed", code=error.code or error.status))

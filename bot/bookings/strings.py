@@ -41,7 +41,7 @@ i18n.register(
         "changed.",
         "bookings.edit_not_staff": "You are not on the staff of this Bookings business, so you can't change its "
         "customers. Nothing was changed.",
-        "bookings.edit_refused": "Microsoft 365 refused these changes: {message} Nothing was changed.",
+        "bookings.edit_refused": "Microsoft 365 refused these changes. Nothing was changed.",
         "bookings.edit_refused_field": "Microsoft 365 refused these changes. Nothing was changed. See the "
         "highlighted field.",
         "bookings.edit_failed": "Microsoft 365 could not save the changes ({code}). Nothing was changed. Please "
@@ -110,7 +110,7 @@ i18n.register(
         "modifié.",
         "bookings.edit_not_staff": "Vous ne faites pas partie du personnel de cette entreprise Bookings : vous ne "
         "pouvez pas modifier ses clients. Rien n'a été modifié.",
-        "bookings.edit_refused": "Microsoft 365 a refusé ces modifications : {message} Rien n'a été modifié.",
+        "bookings.edit_refused": "Microsoft 365 a refusé ces modifications. Rien n'a été modifié.",
         "bookings.edit_refused_field": "Microsoft 365 a refusé ces modifications. Rien n'a été modifié. Voyez le "
         "champ signalé.",
         "bookings.edit_failed": "Microsoft 365 n'a pas pu enregistrer les modifications ({code}). Rien n'a été "
