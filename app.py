@@ -17,7 +17,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from bot.teams_edge import create_app  # the SDK import costs ~1 s: only after the settings are good
+    from bot.teams.app import create_app  # the SDK import costs ~1 s: only after the settings are good
 
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)

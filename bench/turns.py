@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 
 async def run(turns: int, concurrency: int, without_fix: bool) -> None:
     from bot.settings import Settings
-    from bot.teams_edge import create_app
+    from bot.teams.app import create_app
     from tests.teams import TeamsClient, start_connector
 
     if without_fix:

@@ -37,7 +37,7 @@ BotFactory = Callable[..., Awaitable[TestServer]]
 @pytest.fixture
 async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
     """Starts the real bot app on a real socket (port 0). Call again with the same state_db to 'restart'."""
-    from bot.teams_edge import create_app
+    from bot.teams.app import create_app
 
     servers: list[TestServer] = []
 

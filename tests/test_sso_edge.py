@@ -16,6 +16,7 @@ from bot.auth.scopes import CUSTOMER_SCOPES, graph_scopes
 from bot.auth.signin import user_key
 from bot.auth.sso import cache_key
 from bot.auth.tokens import UserIdentity
+from bot.teams.app import SERVICES_KEY
 from tests.desk import texts as texts_of
 from tests.support.fake_entra import JWT_BEARER
 from tests.support.sso_desk import CONNECTION, SsoDesk, sso_desk
@@ -39,7 +40,7 @@ def oauth_card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def stored(desk: SsoDesk, key: str) -> Any:
-    return (await desk.bot._signin.tokens._storage.read([key])).get(key)  # type: ignore[union-attr]
+    return (await desk.server.app[SERVICES_KEY].storage.read([key])).get(key)
 
 
 async def ask_and_get_card(desk: SsoDesk, text: str = "/probe now") -> dict[str, Any]:
