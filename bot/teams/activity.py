@@ -122,6 +122,8 @@ def turn_of(activity: Activity, resolve_team_group_id: Callable[[], Awaitable[st
     mentions = mention_entities(activity)
     bot_id = text_field(activity, "recipient", "id")
     text = text_field(activity, "text")
+    reference = conversation_ref_of(activity)
+    verb, data = action_of(activity)
     return Turn(
         user=user_of(activity),
         teams_user_id=text_field(activity, "from", "id"),
@@ -131,11 +133,13 @@ def turn_of(activity: Activity, resolve_team_group_id: Callable[[], Awaitable[st
         timezone=text_field(activity, "localTimezone") or None,
         text=strip_bot_mention(text, [mention_text for uid, _, mention_text in mentions if uid == bot_id]),
         mentions=other_mentions(mentions, bot_id),
-        verb=action_of(activity)[0],
-        data=action_of(activity)[1],
+        verb=verb,
+        data=data,
         card_activity_id=text_field(activity, "replyToId") or None,
         team_thread_id=text_field(activity, "channelData", "team", "id") or None,
         resolve_team_group_id=resolve_team_group_id,
+        reference=reference if reference.service_url and reference.conversation_id else None,
+        activity_id=text_field(activity, "id") or None,
     )
 
 

@@ -112,7 +112,7 @@ async def create_app(
     graph = GraphClient(session, settings.graph_base_url, token_provider, retry)
     authentication = bot_framework_authentication(settings, auth_extra, credentials_factory)
     connector = Connector(session, BotToken(authentication, settings.app_id, executor))
-    services = Services(settings=settings, graph=graph, storage=storage, forms=FormStore(storage))
+    services = Services(settings=settings, graph=graph, storage=storage, forms=FormStore(storage), outbound=connector)
     bot = ManagerDeskBot(
         build_root_router(services),
         settings,
