@@ -35,12 +35,14 @@ run: deps
 
 test: dev-deps e2e-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 	$(E2E)
 
 lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # BOT_ID=<guid> BOT_DOMAIN=<host> make package  ->  build/appPackage.zip, ready to upload in Teams
 package: deps

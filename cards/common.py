@@ -3,15 +3,15 @@ Cards are pure functions of (state, language) to Adaptive Card JSON, built with 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot import i18n
 from bot.commands import ALL_COMMANDS
 from bot.i18n import Lang, t
 
-CARD_VERSION = "1.5"
+CARD_VERSION: Final = "1.5"
 
 i18n.register(
     en={
@@ -55,7 +55,7 @@ def heading(text: str) -> ac.TextBlock:
     return ac.TextBlock(text=text, size="Large", weight="Bolder", wrap=True, style="heading")
 
 
-def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> ac.TextBlock:
+def paragraph(text: str, *, subtle: bool = False, color: ac.TextColor | None = None) -> ac.TextBlock:
     return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None, color=color)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot.forms import FORM_ID
 from cards.common import envelope, heading, paragraph
@@ -36,7 +36,7 @@ def text_field(
     placeholder: str | None = None,
     max_length: int | None = None,
     multiline: bool = False,
-    style: str | None = None,
+    style: ac.InputTextStyle | None = None,
 ) -> list[ac.CardElement]:
     element = ac.TextInput(
         id=input_id,
@@ -135,14 +135,14 @@ def execute(
     form_id: str,
     *,
     extra: dict[str, Any] | None = None,
-    style: str | None = None,
+    style: ac.ActionStyle | None = None,
     send_inputs: bool = True,
 ) -> ac.ExecuteAction:
     """Action.Execute carrying the form id and the verb (in data too, for Action.Submit fallbacks).
     Actions send all inputs back (`associatedInputs: auto`), so nothing typed is ever lost; only actions
     that need no input (Cancel) skip them, so that the host's required-field checks don't block them."""
     data = {FORM_ID: form_id, "verb": verb, **(extra or {})}
-    associated = "auto" if send_inputs else "none"
+    associated: ac.AssociatedInputs = "auto" if send_inputs else "none"
     return ac.ExecuteAction(title=title, verb=verb, data=data, associated_inputs=associated, style=style)
 
 
@@ -157,8 +157,17 @@ def row_container(items: list[ac.CardElement], remove: ac.ExecuteAction | None) 
     return ac.Container(items=body, style="emphasis", spacing="Small")
 
 
+BANNER_COLORS: dict[str, ac.TextColor] = {
+    "Attention": "Attention",
+    "Good": "Good",
+    "Warning": "Warning",
+    "Accent": "Accent",
+}
+
+
 def banner(text: str, *, color: str = "Attention", detail: str | None = None) -> list[ac.CardElement]:
-    elements: list[ac.CardElement] = [ac.TextBlock(text=text, wrap=True, color=color, weight="Bolder")]
+    shown = BANNER_COLORS.get(color, "Attention")
+    elements: list[ac.CardElement] = [ac.TextBlock(text=text, wrap=True, color=shown, weight="Bolder")]
     if detail:
         elements.append(paragraph(detail, subtle=True))
     return elements

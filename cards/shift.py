@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot.flows import FormView
 from bot.i18n import Lang, t

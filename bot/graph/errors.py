@@ -91,7 +91,7 @@ def error_from_response(
     )
 
 
-def _deepest_code(inner: dict[str, Any]) -> str:
+def _deepest_code(inner: Any) -> str:
     code = ""
     while isinstance(inner, dict):
         code = str(inner.get("code") or code)

@@ -54,8 +54,9 @@ def build_router(services: Services, flow: ShiftFlow | None = None) -> Router:
         team_id = await flow.team_for_search(turn, query)
         if not team_id:
             return []
-        options = query.get("queryOptions") if isinstance(query.get("queryOptions"), dict) else {}
-        top = options.get("top") if isinstance(options.get("top"), int) else SEARCH_LIMIT
+        options = query.get("queryOptions")
+        asked = options.get("top") if isinstance(options, dict) else None
+        top = asked if isinstance(asked, int) else SEARCH_LIMIT
         with deadline(ACTION_BUDGET_SECONDS):  # an invoke: Teams wants the answer within 5 s
             found = await flow.directory.members(turn.user, team_id, fresh=False)
         return [(member.name, member.user_id) for member in search(found, query_text, min(top, SEARCH_LIMIT))]

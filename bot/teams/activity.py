@@ -98,10 +98,8 @@ def action_of(activity: Activity) -> tuple[str | None, dict[str, Any]]:
     if not isinstance(value, dict):
         return None, {}
     if activity.get("type") == "invoke":
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
-        verb = action.get("verb")
-        return (str(verb) if verb else None), dict(data)
+        verb, data = field(value, "action", "verb"), field(value, "action", "data")
+        return (str(verb) if verb else None), dict(data) if isinstance(data, dict) else {}
     verb = value.get("verb")  # Action.Submit: our cards put the verb in the data too
     return (str(verb) if verb else None), dict(value)
 
