@@ -1,0 +1,78 @@
+"""One contestant of bench.turns in its own process (so its CPU can be read alone), printing its URL once it listens.
+
+python -m bench.serve bot   # the real bot app (create_app), settings from the environment (AUTH_MODE=dev)
+python -m bench.serve bare  # the limit: parse the activity, POST one reply on a shared session, answer
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+
+def bare_app() -> web.Application:
+    """The least an aiohttp bot can do per turn: read the activity, POST one reply to the connector on one shared
+    session, answer 201 (a message) or 200 with a JSON body (an invoke)."""
+    app = web.Application()
+    session_key = web.AppKey("session", aiohttp.ClientSession)
+
+    async def messages(request: web.Request) -> web.Response:
+        activity: dict[str, Any] = json.loads(await request.read())
+        conversation = activity["conversation"]["id"]
+        reply = {
+            "type": "message",
+            "from": activity["recipient"],
+            "recipient": activity["from"],
+            "conversation": activity["conversation"],
+            "replyToId": activity["id"],
+            "text": "ok",
+        }
+        url = f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}/activities/{activity['id']}"
+        async with request.app[session_key].post(url, json=reply) as response:
+            await response.read()
+        if activity["type"] == "invoke":
+            return web.json_response({"statusCode": 200, "type": "application/vnd.microsoft.activity.message"})
+        return web.Response(status=201)
+
+    async def readyz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ready"})
+
+    async def session(app: web.Application) -> Any:
+        app[session_key] = aiohttp.ClientSession()
+        yield
+        await app[session_key].close()
+
+    app.cleanup_ctx.append(session)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def bot_app() -> web.Application:
+    from bot.settings import load_settings
+    from bot.teams.app import create_app
+
+    return await create_app(load_settings(dotenv_path=None))
+
+
+async def serve(kind: str) -> None:
+    app = bare_app() if kind == "bare" else await bot_app()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    print(f"http://{host}:{port}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(sys.argv[1] if len(sys.argv) > 1 else "bot"))
