@@ -7,7 +7,10 @@ python -m bench.serve bare  # the limit: parse the activity, POST one reply on a
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
+import os
+import signal
 import sys
 from typing import Any
 
@@ -74,5 +77,24 @@ async def serve(kind: str) -> None:
         await runner.cleanup()
 
 
+def main() -> None:
+    """BENCH_PROFILE=<file>: a cProfile of the whole run, written when the process is terminated."""
+    kind = sys.argv[1] if len(sys.argv) > 1 else "bot"
+    profile_path = os.environ.get("BENCH_PROFILE")
+    if not profile_path:
+        asyncio.run(serve(kind))
+        return
+    profiler = cProfile.Profile()
+
+    def dump(*_: object) -> None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, dump)
+    profiler.enable()
+    asyncio.run(serve(kind))
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1] if len(sys.argv) > 1 else "bot"))
+    main()

@@ -209,7 +209,7 @@ async def run(args: argparse.Namespace) -> None:
             env = {"GRAPH_BASE_URL": f"{sandbox.url}/beta", "STATE_DB": f"{tmp}/state.db", "DEV_SIGNING_KEY": key}
             env |= {"AUTH_MODE": "dev", "LOG_LEVEL": "WARNING", "MicrosoftAppId": ""}
             bot = await spawn(["-m", "bench.serve", "bot"], env, session, "/readyz")
-            bare = await spawn(["-m", "bench.serve", "bare"], {}, session, "/readyz")
+            bare = await spawn(["-m", "bench.serve", "bare"], {"BENCH_PROFILE": ""}, session, "/readyz")
             bot_client = TeamsClient(bot.url, connector, session)
             bare_client = TeamsClient(bare.url, connector, session)
             for client in (bot_client, bare_client):  # warm-up: imports, first connections, the dev token

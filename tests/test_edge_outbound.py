@@ -73,7 +73,8 @@ async def test_the_bots_token_is_renewed_shortly_before_it_expires() -> None:
     factory = RotatingCredentialsFactory(lifetime=TOKEN_REFRESH_MARGIN_SECONDS + 60)
     now = [time.time()]
     settings = Settings(app_id=APP_ID, app_password=CLIENT_SECRET)
-    token = BotToken(bot_framework_authentication(settings, None, factory), APP_ID, None, clock=lambda: now[0])
+    authentication = bot_framework_authentication(settings, None, factory)
+    token = BotToken(lambda: authentication, APP_ID, None, clock=lambda: now[0])
     first = await token.header()
     assert await token.header() == first and len(factory.issued) == 1
     now[0] += 59  # still more than the margin before expiry
@@ -97,7 +98,8 @@ async def test_without_an_app_id_no_token_is_sent(bot_factory: BotFactory, conne
 async def test_a_conversation_the_bot_left_is_gone(connector: LocalConnector, status: int) -> None:
     connector.fail_with = status
     async with aiohttp.ClientSession() as session:
-        outbound = Connector(session, BotToken(bot_framework_authentication(Settings()), "", None))
+        authentication = bot_framework_authentication(Settings())
+        outbound = Connector(session, BotToken(lambda: authentication, "", None))
         with pytest.raises(ConversationGone):
             await outbound.send(reference(connector), Reply(text="hello"))
         with pytest.raises(ConversationGone):

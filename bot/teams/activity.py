@@ -26,6 +26,10 @@ PRECONDITION_FAILED = "application/vnd.microsoft.error.preconditionFailed"
 Activity = Mapping[str, Any]  # an activity as Teams posted it
 
 
+class Unauthorized(Exception):
+    """The request's channel token was missing, malformed, expired or not for this bot."""
+
+
 class InvokeBody(TypedDict):
     """What an `adaptiveCard/action` or `application/search` invoke is answered with (HTTP 200)."""
 

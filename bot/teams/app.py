@@ -10,11 +10,10 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.auth.devkey import load_or_create_dev_key
 from bot.auth.logs import install_log_redaction
@@ -27,10 +26,15 @@ from bot.graph.client import GraphClient, RetryPolicy
 from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.storage import SqliteStorage
+from bot.teams.activity import Unauthorized
 from bot.teams.outbound import BotToken, Connector
-from bot.teams.sdk import Unauthorized, UserTokens, authenticate, bot_framework_authentication
 from bot.teams.signin import sso_token_source
 from bot.teams.turns import ManagerDeskBot
+
+if TYPE_CHECKING:
+    from botframework.connector.auth import BotFrameworkAuthentication, ClaimsIdentity, ServiceClientCredentialsFactory
+
+    from bot.teams.sdk import UserTokens
 
 log = logging.getLogger("managerdesk.edge")
 
@@ -49,6 +53,52 @@ KNOWN_AUTHORITY_HOSTS = frozenset(
         "https://login.chinacloudapi.cn",
     }
 )
+
+
+class Channel:
+    """The Bot Framework side of the channel: inbound authentication, credentials, the token service.
+
+    The SDK is imported on first need, which for a bot with an app id is at start-up; a local bot without an
+    app id (AUTH_MODE=dev, the Playground) never needs it unless a request carries a token to check."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        auth_extra: dict[str, Any] | None,
+        credentials_factory: ServiceClientCredentialsFactory | None,
+    ) -> None:
+        self._settings = settings
+        self._auth_extra = auth_extra
+        self._credentials_factory = credentials_factory
+        self._authentication: BotFrameworkAuthentication | None = None
+        self._user_tokens: UserTokens | None = None
+        if settings.app_id or credentials_factory is not None:
+            self.authentication()
+
+    def authentication(self) -> BotFrameworkAuthentication:
+        if self._authentication is None:
+            from bot.teams.sdk import bot_framework_authentication
+
+            self._authentication = bot_framework_authentication(
+                self._settings, self._auth_extra, self._credentials_factory
+            )
+        return self._authentication
+
+    def user_tokens(self) -> UserTokens:
+        if self._user_tokens is None:
+            from bot.teams.sdk import UserTokens
+
+            self._user_tokens = UserTokens(self.authentication)
+        return self._user_tokens
+
+    async def identity(self, activity: dict[str, Any], authorization: str) -> ClaimsIdentity | None:
+        """Who sent the activity; Unauthorized when the token is bad. A bot without an app id accepts a
+        request without a token as anonymous, as the SDK does (None here: the SDK is not loaded for it)."""
+        if not authorization and not self._settings.app_id and self._credentials_factory is None:
+            return None
+        from bot.teams.sdk import authenticate
+
+        return await authenticate(self.authentication(), activity, authorization)
 
 
 def make_token_provider(
@@ -110,14 +160,14 @@ async def create_app(
         timeout_seconds=settings.graph_timeout_seconds,
     )
     graph = GraphClient(session, settings.graph_base_url, token_provider, retry)
-    authentication = bot_framework_authentication(settings, auth_extra, credentials_factory)
-    connector = Connector(session, BotToken(authentication, settings.app_id, executor))
+    channel = Channel(settings, auth_extra, credentials_factory)
+    connector = Connector(session, BotToken(channel.authentication, settings.app_id, executor))
     services = Services(settings=settings, graph=graph, storage=storage, forms=FormStore(storage), outbound=connector)
     bot = ManagerDeskBot(
         build_root_router(services),
         settings,
         connector,
-        UserTokens(authentication),
+        channel.user_tokens,
         token_provider=token_provider,
         signin=signin,
     )
@@ -136,7 +186,7 @@ async def create_app(
         if not activity.get("type") or not isinstance(activity["type"], str):
             return web.json_response({"error": "activity has no type"}, status=400)
         try:
-            identity = await authenticate(authentication, activity, request.headers.get("Authorization", ""))
+            identity = await channel.identity(activity, request.headers.get("Authorization", ""))
         except Unauthorized:
             return web.json_response({"error": "unauthorized"}, status=401)
         status, body = await bot.on_activity(activity, identity)

@@ -16,15 +16,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from botframework.connector.auth import (
-    AppCredentials,
-    AuthenticationConstants,
-    BotFrameworkAuthentication,
-    ClaimsIdentity,
-)
 from yarl import URL
 
 from bot.auth.signin import unverified_claims
@@ -32,6 +26,9 @@ from bot.graph.client import encode_segment
 from bot.outbound import ConversationGone, ConversationRef
 from bot.teams.activity import message_of
 from bot.turn import Reply
+
+if TYPE_CHECKING:
+    from botframework.connector.auth import AppCredentials, BotFrameworkAuthentication
 
 log = logging.getLogger("managerdesk.connector")
 
@@ -58,7 +55,7 @@ class BotToken:
 
     def __init__(
         self,
-        authentication: BotFrameworkAuthentication,
+        authentication: Callable[[], BotFrameworkAuthentication],
         app_id: str,
         executor: Executor | None,
         clock: Callable[[], float] = time.time,
@@ -99,6 +96,8 @@ class BotToken:
 
     async def _app_credentials(self) -> AppCredentials:
         if self._credentials is None:
+            from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
+
             # The bot's own identity, as the SDK would build it for a turn from this app's channel.
             identity = ClaimsIdentity(
                 {
@@ -107,7 +106,7 @@ class BotToken:
                 },
                 True,
             )
-            factory = self._authentication.create_connector_factory(identity)
+            factory = self._authentication().create_connector_factory(identity)
             client = await factory.create("https://localhost/", None)  # only its credentials are used
             self._credentials = client.config.credentials
         return self._credentials

@@ -1,5 +1,7 @@
 """What the edge still takes from the Bot Framework SDK: inbound authentication, the bot's credentials, and the
-user-token service client (sign-in only). Each is created once per app, never per turn.
+user-token service client (sign-in only). Each is created once per app, never per turn. Importing the SDK costs
+most of a second, so this module is imported only when the bot has an app id or a request carries a token
+(bot/teams/app.py `Channel`).
 
 SDK defects worked around here (see docs/decisions.md; each has a regression test):
 - Garbage or expired inbound tokens raised out of the SDK (HTTP 500): `authenticate` turns any failure to
@@ -11,6 +13,7 @@ SDK defects worked around here (see docs/decisions.md; each has a regression tes
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
@@ -25,6 +28,7 @@ from botframework.connector.auth import (
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.settings import Settings
+from bot.teams.activity import Unauthorized
 
 log = logging.getLogger("managerdesk.edge")
 
@@ -41,10 +45,6 @@ PUBLIC_CLOUD = {
     "CALLER_ID": "urn:botframework:azure",
     "VALIDATE_AUTHORITY": True,
 }
-
-
-class Unauthorized(Exception):
-    """The request's channel token was missing, malformed, expired or not for this bot."""
 
 
 class AuthConfig:
@@ -89,7 +89,7 @@ async def authenticate(
 class UserTokens:
     """The Bot Framework token service (sign-in only): one SDK client per bot app id, made on first use."""
 
-    def __init__(self, authentication: BotFrameworkAuthentication) -> None:
+    def __init__(self, authentication: Callable[[], BotFrameworkAuthentication]) -> None:
         self._authentication = authentication
         self._clients: dict[str, UserTokenClient] = {}
 
@@ -98,7 +98,7 @@ class UserTokens:
             return None
         app_id = str(identity.get_claim_value(AuthenticationConstants.AUDIENCE_CLAIM) or "")
         if app_id not in self._clients:
-            self._clients[app_id] = await self._authentication.create_user_token_client(identity)
+            self._clients[app_id] = await self._authentication().create_user_token_client(identity)
         return self._clients[app_id]
 
 

@@ -18,10 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-from botframework.connector.auth import ClaimsIdentity
-from botframework.connector.token_api.models import TokenExchangeRequest
+from typing import TYPE_CHECKING, Any
 
 from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
 from bot.auth.sso import TokenError, needs_consent
@@ -38,8 +35,12 @@ from bot.teams.activity import (
     text_field,
     value_of,
 )
-from bot.teams.sdk import UserTokens, sdk_activity
 from bot.turn import Turn
+
+if TYPE_CHECKING:
+    from botframework.connector.auth import ClaimsIdentity
+
+    from bot.teams.sdk import UserTokens
 
 log = logging.getLogger("managerdesk.edge")
 
@@ -111,7 +112,7 @@ class SignIn:
         self,
         state: SignInState | None,
         tokens: TokenProvider | None,
-        user_tokens: UserTokens,
+        user_tokens: Callable[[], UserTokens],
         connection: str,
         *,
         send: SendActivity,
@@ -258,7 +259,7 @@ class SignIn:
         if callable(sign_out):
             await sign_out(turn.user)
         await self.state.forget(turn.user)
-        client = await self._user_tokens.client(inbound.identity)
+        client = await self._user_tokens().client(inbound.identity)
         try:
             if client is None:
                 raise LookupError("no user token client")
@@ -279,10 +280,12 @@ class SignIn:
         state, user = self.state, inbound.turn.user
         if state is None or not token or not has_identity(user) or not state.tokens.acceptable(user, token):
             return False
-        client = await self._user_tokens.client(inbound.identity)
+        client = await self._user_tokens().client(inbound.identity)
         try:
             if client is None:
                 raise LookupError("no user token client")
+            from botframework.connector.token_api.models import TokenExchangeRequest
+
             result = await client.exchange_token(
                 inbound.turn.teams_user_id, self._connection, self._channel(inbound), TokenExchangeRequest(token=token)
             )
@@ -296,7 +299,7 @@ class SignIn:
 
     async def _redeem_magic_code(self, inbound: Inbound, code: str) -> bool:
         state, user = self.state, inbound.turn.user
-        client = await self._user_tokens.client(inbound.identity)
+        client = await self._user_tokens().client(inbound.identity)
         if state is None or client is None or not code or not has_identity(user):
             return False
         try:
@@ -311,10 +314,12 @@ class SignIn:
 
     async def _sign_in_resource(self, inbound: Inbound) -> tuple[str, dict[str, str] | None] | None:
         """The sign-in link and the token exchange resource of the OAuth connection, from the token service."""
-        client = await self._user_tokens.client(inbound.identity)
+        client = await self._user_tokens().client(inbound.identity)
         try:
             if client is None:
                 raise LookupError("no user token client")
+            from bot.teams.sdk import sdk_activity
+
             resource = await client.get_sign_in_resource(self._connection, sdk_activity(inbound.activity), None)
         except Exception as error:  # msrest raises many types; any of them means "no sign-in card"
             log.warning("sign-in resource unavailable reason=%s", type(error).__name__)
@@ -334,7 +339,7 @@ class SignIn:
             sender_oid = text_field(inbound.activity, "from", "aadObjectId")
             if not sender_oid or sender_oid.lower() != user.aad_object_id.lower():
                 return None
-            client = await self._user_tokens.client(inbound.identity)
+            client = await self._user_tokens().client(inbound.identity)
             if client is None:
                 return None
             try:

@@ -14,9 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
-
-from botframework.connector.auth import ClaimsIdentity
+from typing import TYPE_CHECKING, Any
 
 from bot.auth.signin import PendingAction, SignInState
 from bot.auth.sso import needs_consent
@@ -38,10 +36,14 @@ from bot.teams.activity import (
     value_of,
 )
 from bot.teams.outbound import Connector, ConnectorError
-from bot.teams.sdk import UserTokens
 from bot.teams.signin import Answer, Inbound, SignIn, pending_action, pending_text
 from bot.turn import Mention, Reply, Turn
 from cards.common import help_card, notice_card
+
+if TYPE_CHECKING:
+    from botframework.connector.auth import ClaimsIdentity
+
+    from bot.teams.sdk import UserTokens
 
 log = logging.getLogger("managerdesk.edge")
 
@@ -57,7 +59,7 @@ class ManagerDeskBot:
         router: Router,
         settings: Settings,
         connector: Connector,
-        user_tokens: UserTokens,
+        user_tokens: Callable[[], UserTokens],
         *,
         token_provider: TokenProvider | None = None,
         signin: SignInState | None = None,
