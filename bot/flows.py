@@ -7,10 +7,10 @@ with the same confirmation, so nothing is created twice; Graph failures become a
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from bot import i18n
@@ -18,9 +18,11 @@ from bot.forms import FORM_ID, FormRecord
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphThrottled, GraphUnauthorized, GraphUnavailable
 from bot.i18n import Lang, t
+from bot.router import Router
 from bot.services import Services
 from bot.turn import Reply, Turn
 from cards.common import notice_card
+from cards.forms import FormView as FormView  # the view model lives with the cards; features import it here
 
 log = logging.getLogger("managerdesk.flows")
 
@@ -52,17 +54,6 @@ i18n.register(
         "form.graph_failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été créé. Veuillez réessayer.",
     },
 )
-
-
-@dataclass
-class FormView:
-    """What to show on the form besides the values: per-field messages and a banner at the top."""
-
-    errors: dict[str, str] = field(default_factory=dict)
-    banner: str | None = None
-    banner_color: str = "Attention"
-    request_id: str | None = None
-    mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
 
 
 class FormFlow(ABC):
@@ -200,3 +191,15 @@ class FormFlow(ABC):
 
     def stale(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+
+
+def form_verbs(flow: FormFlow) -> Router:
+    """The verbs every form has, registered once here for any feature's flow: `<kind>.submit`, `<kind>.confirm`
+    (submit again, accepting what the form warned about), `<kind>.add`, `<kind>.remove` (a row), `<kind>.cancel`."""
+    router = Router()
+    router.verb(f"{flow.kind}.submit")(flow.submit)
+    router.verb(f"{flow.kind}.confirm")(functools.partial(flow.submit, confirmed=True))
+    router.verb(f"{flow.kind}.add")(functools.partial(flow.edit, change="add"))
+    router.verb(f"{flow.kind}.remove")(functools.partial(flow.edit, change="remove"))
+    router.verb(f"{flow.kind}.cancel")(flow.cancel)
+    return router

@@ -6,6 +6,7 @@ shown right under the input."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import microsoft_teams.cards.core as ac
@@ -14,6 +15,17 @@ from bot.forms import FORM_ID
 from cards.common import envelope, heading, paragraph
 
 Choices = list[tuple[str, str]]  # (title, value)
+
+
+@dataclass
+class FormView:
+    """What to show on the form besides the values: per-field messages and a banner at the top."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    banner: str | None = None
+    banner_color: str = "Attention"
+    request_id: str | None = None
+    mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
 
 
 def field_error(message: str) -> ac.TextBlock:

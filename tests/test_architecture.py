@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.conftest import BotFactory
+
 ROOT = Path(__file__).resolve().parent.parent
 SDK_PACKAGES = ("botbuilder", "botframework", "msrest")
 EDGE = ROOT / "bot" / "teams"
@@ -39,3 +41,45 @@ def test_every_string_exists_in_english_and_french() -> None:
 
     for key in i18n.keys():
         assert i18n.t("en", key) and i18n.t("fr", key), key
+
+
+def test_cards_import_no_flow() -> None:
+    """cards/ builds cards from view models and the locale: never from bot.flows or a feature's flow."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(modules)
+        for path in ROOT.glob("cards/**/*.py")
+        if (modules := {m for m in imported_modules(path) if m == "bot.flows" or m.endswith(".flow")})
+    }
+    assert offenders == {}
+
+
+async def test_form_verbs_are_registered_once_for_every_form(bot_factory: BotFactory) -> None:
+    """Each form's submit/confirm/add/remove/cancel come from the shared form machinery (bot.flows.form_verbs)."""
+    from bot.customer.flow import CustomerFlow
+    from bot.features import build_root_router
+    from bot.shift import model as shift_model
+    from bot.shift.flow import ShiftFlow
+    from bot.teams.app import SERVICES_KEY
+    from cards import customer
+
+    server = await bot_factory()
+    verbs = build_root_router(server.app[SERVICES_KEY]).verbs
+    for kind in (CustomerFlow.kind, ShiftFlow.kind):
+        assert {f"{kind}.{verb}" for verb in ("submit", "confirm", "add", "remove", "cancel")} <= verbs
+    assert {customer.SUBMIT, customer.CONFIRM, customer.ADD, customer.REMOVE, customer.CANCEL} <= verbs
+    card_verbs = (shift_model.VERB_SUBMIT, shift_model.VERB_CONFIRM, shift_model.VERB_ADD, shift_model.VERB_REMOVE)
+    assert {*card_verbs, shift_model.VERB_CANCEL} <= verbs
+    for feature in ("customer", "shift"):
+        source = (ROOT / "bot" / feature / "__init__.py").read_text(encoding="utf-8")
+        assert ".submit(" not in source and ".cancel(" not in source, feature
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
