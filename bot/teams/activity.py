@@ -53,6 +53,7 @@ class SearchValue(TypedDict, total=False):
     dataset: str
     queryText: str
     queryOptions: dict[str, Any]
+    data: dict[str, Any]  # the card's inputs (associatedInputs: auto)
 
 
 def field(activity: Mapping[str, Any], *path: str) -> Any:
@@ -73,6 +74,34 @@ def text_field(activity: Mapping[str, Any], *path: str) -> str:
 def value_of(activity: Activity) -> dict[str, Any]:
     value = activity.get("value")
     return value if isinstance(value, dict) else {}
+
+
+def card_action_value(activity: Activity) -> CardActionValue:
+    """`value` of an `adaptiveCard/action` invoke, only the fields of the expected types."""
+    value, typed = value_of(activity), CardActionValue()
+    if isinstance(value.get("action"), dict):
+        typed["action"] = value["action"]
+    if isinstance(value.get("trigger"), str):
+        typed["trigger"] = value["trigger"]
+    if isinstance(value.get("authentication"), dict):
+        typed["authentication"] = value["authentication"]
+    if isinstance(value.get("state"), str):
+        typed["state"] = value["state"]
+    return typed
+
+
+def search_value(activity: Activity) -> SearchValue:
+    """`value` of an `application/search` invoke, only the fields of the expected types."""
+    value, typed = value_of(activity), SearchValue()
+    if isinstance(value.get("dataset"), str):
+        typed["dataset"] = value["dataset"]
+    if isinstance(value.get("queryText"), str):
+        typed["queryText"] = value["queryText"]
+    if isinstance(value.get("queryOptions"), dict):
+        typed["queryOptions"] = value["queryOptions"]
+    if isinstance(value.get("data"), dict):
+        typed["data"] = value["data"]
+    return typed
 
 
 def tenant_of(activity: Activity) -> str:

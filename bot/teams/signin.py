@@ -27,6 +27,7 @@ from bot.i18n import t
 from bot.outbound import ConversationRef
 from bot.teams.activity import (
     InvokeBody,
+    card_action_value,
     error_body,
     exchange_answer,
     login_request_body,
@@ -181,15 +182,15 @@ class SignIn:
     async def accept_action_credentials(self, inbound: Inbound) -> tuple[bool, InvokeBody | None]:
         """An Action.Execute re-sent after our loginRequest carries an SSO token or a magic code: redeem it.
         Returns (a sign-in happened now, the refusal to answer with if it failed)."""
-        value = value_of(inbound.activity)
+        value = card_action_value(inbound.activity)
         authentication, magic_code = value.get("authentication"), value.get("state")
         if self.state is None:
             return False, None
-        if isinstance(authentication, dict):
+        if authentication is not None:
             async with self._lock(inbound.turn):
                 accepted = await self._exchange(inbound, str(authentication.get("token") or ""))
             return True, None if accepted else precondition_failed_body("authentication token not accepted")
-        if isinstance(magic_code, str) and magic_code:
+        if magic_code:
             async with self._lock(inbound.turn):
                 accepted = await self._redeem_magic_code(inbound, magic_code)
             return True, None if accepted else precondition_failed_body("sign-in code not accepted")

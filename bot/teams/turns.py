@@ -31,9 +31,9 @@ from bot.teams.activity import (
     invoke_body,
     message_of,
     search_body,
+    search_value,
     text_field,
     turn_of,
-    value_of,
 )
 from bot.teams.outbound import Connector, ConnectorError
 from bot.teams.signin import Answer, Inbound, SignIn, pending_action, pending_text
@@ -190,9 +190,9 @@ class ManagerDeskBot:
         return 200, invoke_body(await self._action(inbound.turn))
 
     async def _search(self, inbound: Inbound) -> Answer:
-        value = value_of(inbound.activity)
+        value = search_value(inbound.activity)
         try:
-            results = await self._router.handle_search(inbound.turn, str(value.get("dataset") or ""), value)
+            results = await self._router.handle_search(inbound.turn, value.get("dataset", ""), dict(value))
         except UnknownVerb:
             results = []
         return 200, search_body(results)
