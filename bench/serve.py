@@ -17,15 +17,38 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+BUSINESSES = "solutions/bookingBusinesses"
+
 
 def bare_app() -> web.Application:
-    """The least an aiohttp bot can do per turn: read the activity, POST one reply to the connector on one shared
-    session, answer 201 (a message) or 200 with a JSON body (an invoke)."""
+    """The least an aiohttp bot can do per turn for the same HTTP work as the bot, on one shared session:
+    - `/help`: read the activity, POST one reply to the connector, answer 201;
+    - `/customer ...`: the same, after one Graph GET of the Bookings businesses (as the form's business list);
+    - an invoke (card submit): one Graph GET (customers with that email) and one Graph POST (the customer),
+      then the invoke's JSON answer. Graph is the sandbox (BARE_GRAPH_URL), with a dev token (BARE_GRAPH_TOKEN)."""
     app = web.Application()
     session_key = web.AppKey("session", aiohttp.ClientSession)
+    graph = os.environ.get("BARE_GRAPH_URL", "").rstrip("/")
+    authorization = {"Authorization": f"Bearer {os.environ.get('BARE_GRAPH_TOKEN', '')}"}
+
+    async def graph_call(session: aiohttp.ClientSession, method: str, path: str, **kwargs: Any) -> Any:
+        async with session.request(method, f"{graph}/{path}", headers=authorization, **kwargs) as response:
+            if response.status >= 400:
+                raise RuntimeError(f"bare: Graph {method} {path} answered {response.status}")
+            return await response.json()
 
     async def messages(request: web.Request) -> web.Response:
         activity: dict[str, Any] = json.loads(await request.read())
+        session = request.app[session_key]
+        if activity["type"] == "invoke":
+            data = activity["value"]["action"]["data"]
+            customers = f"{BUSINESSES}/{data['business']}/customers"
+            email = data["email"]
+            await graph_call(session, "GET", customers, params={"$filter": f"emailAddress eq '{email}'"})
+            await graph_call(session, "POST", customers, json={"displayName": data["name"], "emailAddress": email})
+            return web.json_response({"statusCode": 200, "type": "application/vnd.microsoft.activity.message"})
+        if activity.get("text", "").startswith("/customer"):
+            await graph_call(session, "GET", BUSINESSES)
         conversation = activity["conversation"]["id"]
         reply = {
             "type": "message",
@@ -36,10 +59,8 @@ def bare_app() -> web.Application:
             "text": "ok",
         }
         url = f"{activity['serviceUrl'].rstrip('/')}/v3/conversations/{conversation}/activities/{activity['id']}"
-        async with request.app[session_key].post(url, json=reply) as response:
+        async with session.post(url, json=reply) as response:
             await response.read()
-        if activity["type"] == "invoke":
-            return web.json_response({"statusCode": 200, "type": "application/vnd.microsoft.activity.message"})
         return web.Response(status=201)
 
     async def readyz(_: web.Request) -> web.Response:

@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 
 from tests.desk import Desk
-from tests.teams import Connector, TeamsClient, start_connector
+from tests.teams import ADELE, TENANT_ID, Connector, TeamsClient, start_connector
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -121,7 +121,11 @@ async def submit_turn(client: TeamsClient, item: Any) -> None:
 
 
 async def bare_items(client: TeamsClient, count: int) -> list[Any]:
-    return [("bare", {})] * count
+    stamp = int(time.time() * 1000)
+    return [
+        ("bare", {"business": BUSINESS_ID, "name": f"Joni Sherman {n}", "email": f"bare{stamp}-{n}@example.com"})
+        for n in range(count)
+    ]
 
 
 def open_form_items(client: TeamsClient, count: int) -> Awaitable[list[Any]]:
@@ -194,6 +198,16 @@ async def fill_conversations(client: TeamsClient, count: int, concurrency: int) 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def token(key_path: str) -> str:
+    """A dev token for the test user, as the bot mints it, for the bare handler's Graph calls."""
+    from bot.auth.devkey import load_or_create_dev_key
+    from bot.auth.scopes import CUSTOMER_SCOPES
+    from bot.auth.tokens import DevTokenProvider, UserIdentity
+
+    user = UserIdentity(ADELE["aadObjectId"], TENANT_ID, ADELE["name"])
+    return await DevTokenProvider(load_or_create_dev_key(key_path)).get_token(user, CUSTOMER_SCOPES)
+
+
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         connector: Connector = await start_connector()
@@ -209,7 +223,12 @@ async def run(args: argparse.Namespace) -> None:
             env = {"GRAPH_BASE_URL": f"{sandbox.url}/beta", "STATE_DB": f"{tmp}/state.db", "DEV_SIGNING_KEY": key}
             env |= {"AUTH_MODE": "dev", "LOG_LEVEL": "WARNING", "MicrosoftAppId": ""}
             bot = await spawn(["-m", "bench.serve", "bot"], env, session, "/readyz")
-            bare = await spawn(["-m", "bench.serve", "bare"], {"BENCH_PROFILE": ""}, session, "/readyz")
+            bare_env = {
+                "BENCH_PROFILE": "",
+                "BARE_GRAPH_URL": f"{sandbox.url}/beta",
+                "BARE_GRAPH_TOKEN": await token(key),
+            }
+            bare = await spawn(["-m", "bench.serve", "bare"], bare_env, session, "/readyz")
             bot_client = TeamsClient(bot.url, connector, session)
             bare_client = TeamsClient(bare.url, connector, session)
             for client in (bot_client, bare_client):  # warm-up: imports, first connections, the dev token
