@@ -7,7 +7,7 @@ all a turn needs, and it keeps the SDK off the hot path. Teams' own spelling is 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from bot.auth.tokens import UserIdentity
 from bot.mentions import other_mentions, strip_bot_mention
@@ -76,32 +76,22 @@ def value_of(activity: Activity) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+CARD_ACTION_FIELDS: dict[str, type] = {"action": dict, "trigger": str, "authentication": dict, "state": str}
+SEARCH_FIELDS: dict[str, type] = {"dataset": str, "queryText": str, "queryOptions": dict, "data": dict}
+
+
 def card_action_value(activity: Activity) -> CardActionValue:
     """`value` of an `adaptiveCard/action` invoke, only the fields of the expected types."""
-    value, typed = value_of(activity), CardActionValue()
-    if isinstance(value.get("action"), dict):
-        typed["action"] = value["action"]
-    if isinstance(value.get("trigger"), str):
-        typed["trigger"] = value["trigger"]
-    if isinstance(value.get("authentication"), dict):
-        typed["authentication"] = value["authentication"]
-    if isinstance(value.get("state"), str):
-        typed["state"] = value["state"]
-    return typed
+    return cast(CardActionValue, fields_of_type(value_of(activity), CARD_ACTION_FIELDS))
 
 
 def search_value(activity: Activity) -> SearchValue:
     """`value` of an `application/search` invoke, only the fields of the expected types."""
-    value, typed = value_of(activity), SearchValue()
-    if isinstance(value.get("dataset"), str):
-        typed["dataset"] = value["dataset"]
-    if isinstance(value.get("queryText"), str):
-        typed["queryText"] = value["queryText"]
-    if isinstance(value.get("queryOptions"), dict):
-        typed["queryOptions"] = value["queryOptions"]
-    if isinstance(value.get("data"), dict):
-        typed["data"] = value["data"]
-    return typed
+    return cast(SearchValue, fields_of_type(value_of(activity), SEARCH_FIELDS))
+
+
+def fields_of_type(value: Mapping[str, Any], types: Mapping[str, type]) -> dict[str, Any]:
+    return {key: value[key] for key, kind in types.items() if isinstance(value.get(key), kind)}
 
 
 def tenant_of(activity: Activity) -> str:

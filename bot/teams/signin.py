@@ -300,18 +300,25 @@ class SignIn:
 
     async def _redeem_magic_code(self, inbound: Inbound, code: str) -> bool:
         state, user = self.state, inbound.turn.user
-        client = await self._user_tokens().client(inbound.identity)
-        if state is None or client is None or not code or not has_identity(user):
+        if state is None or not code or not has_identity(user):
             return False
+        token = await self._user_token(inbound, code, "magic code redemption")
+        return token is not None and await state.tokens.save(user, token)
+
+    async def _user_token(self, inbound: Inbound, code: str | None, purpose: str) -> str | None:
+        """The token service's token for the sender (redeeming `code` if given), or None."""
+        client = await self._user_tokens().client(inbound.identity)
+        if client is None:
+            return None
         try:
             result = await client.get_user_token(
                 inbound.turn.teams_user_id, self._connection, self._channel(inbound), code
             )
-        except Exception as error:  # msrest raises many types; any of them means "not redeemed"
-            log.warning("magic code redemption failed reason=%s", type(error).__name__)
-            return False
+        except Exception as error:  # msrest raises many types; any of them means "no token"
+            log.warning("%s failed reason=%s", purpose, type(error).__name__)
+            return None
         token = getattr(result, "token", None)
-        return isinstance(token, str) and bool(token) and await state.tokens.save(user, token)
+        return token if isinstance(token, str) and token else None
 
     async def _sign_in_resource(self, inbound: Inbound) -> tuple[str, dict[str, str] | None] | None:
         """The sign-in link and the token exchange resource of the OAuth connection, from the token service."""
@@ -340,18 +347,7 @@ class SignIn:
             sender_oid = text_field(inbound.activity, "from", "aadObjectId")
             if not sender_oid or sender_oid.lower() != user.aad_object_id.lower():
                 return None
-            client = await self._user_tokens().client(inbound.identity)
-            if client is None:
-                return None
-            try:
-                result = await client.get_user_token(
-                    inbound.turn.teams_user_id, self._connection, self._channel(inbound), None
-                )
-            except Exception as error:  # msrest raises many types; any of them means "no token there"
-                log.warning("token service lookup failed reason=%s", type(error).__name__)
-                return None
-            token = getattr(result, "token", None)
-            return token if isinstance(token, str) and token else None
+            return await self._user_token(inbound, None, "token service lookup")
 
         return lookup
 
