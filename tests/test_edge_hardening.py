@@ -6,9 +6,11 @@ import asyncio
 import logging
 from pathlib import Path
 
+import aiohttp
 import pytest
 from yarl import URL
 
+from bot.teams.app import SERVICES_KEY
 from tests.conftest import BotFactory
 from tests.desk import texts as texts_of
 from tests.support.sso_desk import sso_desk
@@ -116,3 +118,13 @@ async def test_turn_errors_are_logged_with_their_context(teams: TeamsClient, cap
     [record] = [r for r in caplog.records if r.getMessage().startswith("turn failed")]
     message = record.getMessage()
     assert f"activity_id={activity['id']}" in message and "status=502" in message and "type=message" in message
+
+
+async def test_readyz_is_503_when_storage_does_not_answer(bot_factory: BotFactory, http: aiohttp.ClientSession) -> None:
+    server = await bot_factory()
+    url = f"{str(server.make_url('')).rstrip('/')}/readyz"
+    async with http.get(url) as ready:
+        assert ready.status == 200 and (await ready.json())["storage"] is True
+    server.app[SERVICES_KEY].storage.close()
+    async with http.get(url) as broken:
+        assert broken.status == 503 and (await broken.json())["status"] == "not ready"
