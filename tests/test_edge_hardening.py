@@ -128,3 +128,36 @@ async def test_readyz_is_503_when_storage_does_not_answer(bot_factory: BotFactor
     server.app[SERVICES_KEY].storage.close()
     async with http.get(url) as broken:
         assert broken.status == 503 and (await broken.json())["status"] == "not ready"
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        {"conversation": "conv-personal"},
+        {"conversation": None},
+        {"from": 5},
+        {"recipient": None},
+        {"entities": "mention"},
+        {"entities": [None, 3, {"type": "mention", "mentioned": "x"}]},
+        {"channelData": []},
+        {"channelData": {"tenant": "x", "team": 7}},
+        {"locale": 12},
+        {"id": {"x": 1}},
+        {"serviceUrl": 42},
+        {"text": None},
+        {"value": ["verb"]},
+        {"replyToId": 3},
+        {"type": "invoke", "name": "adaptiveCard/action", "value": {"action": "x"}},
+        {"type": "invoke", "name": "adaptiveCard/action", "value": {"action": {"verb": 3, "data": []}}},
+        {"type": "invoke", "name": "application/search", "value": {"dataset": 3, "queryText": None}},
+        {"type": "invoke", "name": "signin/tokenExchange", "value": None},
+        {"type": "invoke", "name": None},
+        {"type": "conversationUpdate", "membersAdded": "bot"},
+        {"type": "conversationUpdate", "membersAdded": [None, {"id": None}]},
+        {"type": 7},
+    ],
+)
+async def test_wrong_typed_activity_fields_are_no_500(teams: TeamsClient, mutation: dict[str, object]) -> None:
+    activity = {**teams.base_activity("message", text="/help"), **mutation}
+    response = await teams.post(activity)
+    assert response.status in (200, 201, 400, 412, 501), (mutation, response.status)  # 412: exchange refused

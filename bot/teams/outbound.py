@@ -24,7 +24,7 @@ from yarl import URL
 from bot.auth.signin import unverified_claims
 from bot.graph.client import encode_segment
 from bot.outbound import ConversationGone, ConversationRef
-from bot.teams.activity import message_of
+from bot.teams.activity import message_of, text_field
 from bot.turn import Reply
 
 if TYPE_CHECKING:
@@ -135,37 +135,21 @@ class Connector:
     # --- answers to an activity ---
     async def reply(self, inbound: Mapping[str, Any], activity: dict[str, Any]) -> str | None:
         """Posts `activity` in answer to `inbound` (the activity as Teams sent it), threaded under it."""
-        conversation = inbound.get("conversation") or {}
-        addressed = {
-            **activity,
-            "channelId": inbound.get("channelId"),
-            "serviceUrl": inbound.get("serviceUrl"),
-            "conversation": conversation,
-            "from": inbound.get("recipient"),
-            "recipient": inbound.get("from"),
-            "locale": activity.get("locale") or inbound.get("locale"),
-        }
-        path = ["v3", "conversations", str(conversation.get("id") or ""), "activities"]
-        if inbound.get("id"):
-            addressed["replyToId"] = inbound["id"]
-            path.append(str(inbound["id"]))
-        answer = await self._call("POST", str(inbound.get("serviceUrl") or ""), tuple(path), addressed)
+        addressed = {**activity, **_answer_addressing(inbound)}
+        addressed["locale"] = activity.get("locale") or inbound.get("locale")
+        path = ["v3", "conversations", text_field(inbound, "conversation", "id"), "activities"]
+        reply_to = text_field(inbound, "id")
+        if reply_to:
+            addressed["replyToId"] = reply_to
+            path.append(reply_to)
+        answer = await self._call("POST", text_field(inbound, "serviceUrl"), tuple(path), addressed)
         return _activity_id(answer)
 
     async def replace(self, inbound: Mapping[str, Any], activity_id: str, activity: dict[str, Any]) -> None:
         """Replaces the message `activity_id` of the inbound activity's conversation (a card updated in place)."""
-        conversation = inbound.get("conversation") or {}
-        updated = {
-            **activity,
-            "id": activity_id,
-            "channelId": inbound.get("channelId"),
-            "serviceUrl": inbound.get("serviceUrl"),
-            "conversation": conversation,
-            "from": inbound.get("recipient"),
-            "recipient": inbound.get("from"),
-        }
-        path = ("v3", "conversations", str(conversation.get("id") or ""), "activities", activity_id)
-        await self._call("PUT", str(inbound.get("serviceUrl") or ""), path, updated)
+        updated = {**activity, **_answer_addressing(inbound), "id": activity_id}
+        path = ("v3", "conversations", text_field(inbound, "conversation", "id"), "activities", activity_id)
+        await self._call("PUT", text_field(inbound, "serviceUrl"), path, updated)
 
     async def team_group_id(self, service_url: str, team_thread_id: str) -> str | None:
         """The Microsoft 365 group id of a team (GET v3/teams/{id}); None when the connector does not know it."""
@@ -228,6 +212,17 @@ class Connector:
             except (aiohttp.ClientError, TimeoutError) as error:
                 raise ConnectorError(0, operation, type(error).__name__) from error
         raise ConnectorError(401, operation, "token refused twice")
+
+
+def _answer_addressing(inbound: Mapping[str, Any]) -> dict[str, Any]:
+    """Channel, conversation and parties of an answer: the inbound activity's, with sender and recipient swapped."""
+    return {
+        "channelId": inbound.get("channelId"),
+        "serviceUrl": inbound.get("serviceUrl"),
+        "conversation": inbound.get("conversation"),
+        "from": inbound.get("recipient"),
+        "recipient": inbound.get("from"),
+    }
 
 
 def _url(service_url: str, segments: tuple[str, ...]) -> URL | None:
