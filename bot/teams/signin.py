@@ -70,6 +70,12 @@ SendActivity = Callable[[Inbound, dict[str, Any]], Awaitable[None]]
 Resume = Callable[[Turn, PendingAction, ConversationRef], Awaitable[None]]
 
 
+def token_service_failed(purpose: str, error: Exception) -> None:
+    """A token service call failed: what, how, and the HTTP status when there was an answer (never the body)."""
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    log.warning("%s failed error=%s status=%s", purpose, type(error).__name__, status or "-")
+
+
 def sso_token_source(signin: SignInState) -> Callable[[UserIdentity], Awaitable[str | None]]:
     """The on-behalf-of assertion: the stored SSO token, else the token service's token for the user (when
     the current turn can ask for it), else None (the provider then raises SsoSignInRequired)."""
@@ -266,7 +272,7 @@ class SignIn:
                 raise LookupError("no user token client")
             await client.sign_out_user(turn.teams_user_id, self._connection, self._channel(inbound))
         except Exception as error:  # the token service is best effort here: our own state is already gone
-            log.warning("token service sign-out failed reason=%s", type(error).__name__)
+            token_service_failed("token service sign-out", error)
         log.info("signed out")
         await self._notify(inbound, t(turn.lang, "signout.done"))
 
@@ -291,7 +297,7 @@ class SignIn:
                 inbound.turn.teams_user_id, self._connection, self._channel(inbound), TokenExchangeRequest(token=token)
             )
         except Exception as error:  # msrest raises many types; any of them means "not exchanged"
-            log.warning("token exchange failed reason=%s", type(error).__name__)
+            token_service_failed("token exchange", error)
             return False
         if not isinstance(getattr(result, "token", None), str) or not result.token:
             log.info("token exchange refused by the token service")
@@ -315,7 +321,7 @@ class SignIn:
                 inbound.turn.teams_user_id, self._connection, self._channel(inbound), code
             )
         except Exception as error:  # msrest raises many types; any of them means "no token"
-            log.warning("%s failed reason=%s", purpose, type(error).__name__)
+            token_service_failed(purpose, error)
             return None
         token = getattr(result, "token", None)
         return token if isinstance(token, str) and token else None
@@ -330,7 +336,7 @@ class SignIn:
 
             resource = await client.get_sign_in_resource(self._connection, sdk_activity(inbound.activity), None)
         except Exception as error:  # msrest raises many types; any of them means "no sign-in card"
-            log.warning("sign-in resource unavailable reason=%s", type(error).__name__)
+            token_service_failed("sign-in resource", error)
             return None
         if resource is None or not resource.sign_in_link:
             log.warning("sign-in resource unavailable reason=no sign-in link")
