@@ -161,3 +161,13 @@ async def test_wrong_typed_activity_fields_are_no_500(teams: TeamsClient, mutati
     activity = {**teams.base_activity("message", text="/help"), **mutation}
     response = await teams.post(activity)
     assert response.status in (200, 201, 400, 412, 501), (mutation, response.status)  # 412: exchange refused
+
+
+async def test_a_refused_tenant_whose_refusal_cannot_be_delivered_is_no_500(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession
+) -> None:
+    server = await bot_factory(allowed_tenants=("0f9e8d7c-aaaa-4bbb-8ccc-ddddeeeeffff",))
+    teams = TeamsClient(bot_url=str(server.make_url("")).rstrip("/"), connector=connector, session=http)
+    connector.fail_with = 503
+    response = await teams.post(teams.base_activity("message", text="/help"))
+    assert response.status == 201

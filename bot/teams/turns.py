@@ -98,10 +98,10 @@ class ManagerDeskBot:
         if route is None:
             return (501, None) if kind == "invoke" else ACCEPTED  # what the SDK answered for what it did not know
         inbound = Inbound(activity, identity, turn_of(activity, self._team_resolver(activity)))
-        if self._refused(inbound.turn):
-            return await self._refuse(inbound)
         with self.signin.token_service_lookup(inbound):
             try:
+                if self._refused(inbound.turn):
+                    return await self._refuse(inbound)
                 return await route(inbound)
             except SignInRequired as needed:
                 return await self._needs_sign_in(inbound, needed)
