@@ -236,7 +236,7 @@ async def run(args: argparse.Namespace) -> None:
                 await open_form_turn(client, 0)
             bot_result, bare_result = Result(), Result()
             for _ in range(args.rounds):
-                for scenario in SCENARIOS:
+                for scenario in chosen(args):
                     await measure(bot, bot_client, scenario, args.turns, args.concurrency, bot_result)
                     await measure(bare, bare_client, scenario, args.turns, args.concurrency, bare_result, bare=True)
                     connector.clear()
@@ -251,11 +251,17 @@ async def run(args: argparse.Namespace) -> None:
         await connector.server.close()
 
 
+def chosen(args: argparse.Namespace) -> list[Scenario]:
+    names = {"help": "/help", "form": "open customer form", "submit": "customer card submit"}
+    wanted = {names[key] for key in args.only or names}
+    return [scenario for scenario in SCENARIOS if scenario.name in wanted]
+
+
 def report(args: argparse.Namespace, bot: Process, bare: Process, mine: Result, limit: Result, rss: float) -> None:
     print(f"turns={args.turns} concurrency={args.concurrency} rounds={args.rounds} cpus={os.cpu_count()}")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'scenario':<24} {'bare ms/turn':>12} {'bot ms/turn':>12} {'ratio':>6} {'bot turns/s':>12}")
-    for scenario in SCENARIOS:
+    for scenario in chosen(args):
         bare_ms = statistics.median(limit.cpu_ms[scenario.name])
         bot_ms = statistics.median(mine.cpu_ms[scenario.name])
         rate = statistics.median(mine.per_second[scenario.name])
@@ -271,6 +277,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--conversations", type=int, default=10000)
+    parser.add_argument("--only", choices=["help", "form", "submit"], action="append", help="run only these scenarios")
     asyncio.run(run(parser.parse_args()))
 
 
