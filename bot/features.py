@@ -10,7 +10,7 @@ from bot.services import Services
 
 def build_root_router(services: Services) -> Router:
     root = Router()
-    root.include(help_feature.build_router())
+    root.include(help_feature.build_router(sign_out=services.settings.auth_mode != "dev"))
     root.include(customer.build_router(services))
     root.include(shift.build_router(services))
     return root

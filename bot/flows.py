@@ -34,24 +34,32 @@ i18n.register(
         "form.fix_errors": "Please fix the highlighted fields.",
         "form.cancelled": "Cancelled. Nothing was created.",
         "form.retry_later": "Microsoft 365 is busy right now. Nothing was created. Please try again in a minute.",
-        "form.retry_after": "Microsoft 365 is busy right now. Nothing was created. "
-        "Please try again in {seconds} seconds.",
+        "form.retry_after": "Microsoft 365 is busy right now. Nothing was created. Please try again in {wait}.",
         "form.unknown_outcome": "Microsoft 365 did not answer in time. Check whether it was created before you "
         "try again.",
+        "form.server_error": "Microsoft 365 had a problem on its side (error {status}). Check whether it was "
+        "created before you try again.",
         "form.signin_expired": "Your sign-in has expired. Sign in again, then press the button once more.",
-        "form.graph_rejected": "Microsoft 365 refused this: {message}",
+        "form.graph_rejected": "Microsoft 365 refused this. Nothing was created.",
         "form.graph_failed": "Microsoft 365 could not do this ({code}). Nothing was created. Please try again.",
+        "form.not_yours": "This form belongs to the person who opened it. Type a command to open your own.",
+        "form.other_conversation": "This form can only be used in the chat where it was opened.",
     },
     fr={
         "form.fix_errors": "Veuillez corriger les champs signalés.",
         "form.cancelled": "Annulé. Rien n'a été créé.",
         "form.retry_later": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans une minute.",
-        "form.retry_after": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans {seconds} secondes.",
+        "form.retry_after": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans {wait}.",
         "form.unknown_outcome": "Microsoft 365 n'a pas répondu à temps. Vérifiez si la création a eu lieu avant "
         "de réessayer.",
+        "form.server_error": "Microsoft 365 a rencontré un problème de son côté (erreur {status}). Vérifiez si la "
+        "création a eu lieu avant de réessayer.",
         "form.signin_expired": "Votre connexion a expiré. Reconnectez-vous, puis appuyez de nouveau sur le bouton.",
-        "form.graph_rejected": "Microsoft 365 a refusé : {message}",
+        "form.graph_rejected": "Microsoft 365 a refusé. Rien n'a été créé.",
         "form.graph_failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été créé. Veuillez réessayer.",
+        "form.not_yours": "Ce formulaire appartient à la personne qui l'a ouvert. Tapez une commande pour ouvrir "
+        "le vôtre.",
+        "form.other_conversation": "Ce formulaire ne s'utilise que dans la conversation où il a été ouvert.",
     },
 )
 
@@ -84,19 +92,23 @@ class FormFlow(ABC):
         """Graph failures common to every feature; features override for their own codes and call super()."""
         if isinstance(error, GraphThrottled) or (isinstance(error, GraphUnavailable) and error.status == 503):
             if error.retry_after:
-                return FormView(banner=t(lang, "form.retry_after", seconds=int(error.retry_after + 0.999)))
+                wait = i18n.quantity(lang, int(error.retry_after + 0.999), "second")
+                return FormView(banner=t(lang, "form.retry_after", wait=wait))
             return FormView(banner=t(lang, "form.retry_later"))
+        if isinstance(error, GraphUnavailable) and error.status >= 500:
+            return FormView(banner=t(lang, "form.server_error", status=error.status))
         if isinstance(error, GraphUnavailable):
             return FormView(banner=t(lang, "form.unknown_outcome"))
         if isinstance(error, GraphUnauthorized):
             return FormView(banner=t(lang, "form.signin_expired"))
         if error.status == 400 and error.message:
-            return FormView(banner=t(lang, "form.graph_rejected", message=error.message))
+            return FormView(banner=t(lang, "form.graph_rejected"), graph_message=error.message)
         return FormView(banner=t(lang, "form.graph_failed", code=error.code or error.status))
 
     # --- the verbs -----------------------------------------------------------------------------------------
     async def open(self, turn: Turn, values: dict[str, Any], view: FormView | None = None, **context: Any) -> Reply:
         record = await self.forms.create(self.kind, turn.user.aad_object_id, values, **context)
+        record.conversation = turn.conversation_id
         with deadline(ACTION_BUDGET_SECONDS):
             await self.prepare(turn, record)
         await self.forms.save(record)
@@ -111,6 +123,8 @@ class FormFlow(ABC):
         record = await self.load(turn)
         if record is None:
             return self.stale(turn)
+        if refused := self.refusal(turn, record):
+            return refused
         if record.status != "open":
             return Reply.in_place(self.render_done(record, turn.lang))
         record.merge_inputs(turn.data)
@@ -133,6 +147,8 @@ class FormFlow(ABC):
         record = await self.load(turn)
         if record is None:
             return self.stale(turn)
+        if refused := self.refusal(turn, record):
+            return refused
         async with self.forms.exclusive(record.form_id):
             record = await self.load(turn) or record
             if record.status == "done":
@@ -145,6 +161,8 @@ class FormFlow(ABC):
         record = await self.load(turn)
         if record is None:
             return self.stale(turn)
+        if refused := self.refusal(turn, record):
+            return refused
         async with self.forms.exclusive(record.form_id):
             record = await self.load(turn) or record  # another press may have finished meanwhile
             if record.status == "done":
@@ -188,6 +206,19 @@ class FormFlow(ABC):
 
     async def load(self, turn: Turn) -> FormRecord | None:
         return await self.forms.load(str(turn.data.get(FORM_ID) or ""), self.kind)
+
+    @staticmethod
+    def refusal(turn: Turn, record: FormRecord) -> Reply | None:
+        """A form acts only for the manager who opened it, in the conversation where it was opened. Anyone
+        else gets a short notice (a message, not a card: the form stays as it was for everybody)."""
+        if record.owner.casefold() != turn.user.aad_object_id.casefold():
+            key = "form.not_yours"
+        elif record.conversation and record.conversation != turn.conversation_id:
+            key = "form.other_conversation"
+        else:
+            return None
+        log.info("%s form=%s refused: %s", record.kind, record.form_id, key)
+        return Reply(text=t(turn.lang, key))
 
     def stale(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))

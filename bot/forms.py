@@ -26,7 +26,7 @@ ACTION_KEYS = frozenset({FORM_ID, "verb", "group", "row"})  # action metadata, n
 class FormRecord:
     form_id: str
     kind: str
-    owner: str
+    owner: str  # the Entra object id of the manager who opened it
     values: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
@@ -34,6 +34,7 @@ class FormRecord:
     result: dict[str, Any] | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    conversation: str = ""  # where it was opened ("" for a record stored before this was kept)
 
     def add_row(self, group: str) -> str:
         row_id = uuid.uuid4().hex[:8]

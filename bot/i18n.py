@@ -7,6 +7,9 @@ import string
 from collections.abc import Mapping
 from typing import Literal
 
+from babel.lists import format_list
+from babel.units import format_unit
+
 Lang = Literal["en", "fr"]
 LANGS: tuple[Lang, ...] = ("en", "fr")
 
@@ -43,3 +46,17 @@ def keys() -> set[str]:
 
 def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def quantity(lang: Lang, amount: int, unit: str) -> str:
+    """'1 second', '2 seconds', '1 seconde': Babel's plural rules and unit names (`unit`: second, minute, hour, day)."""
+    return str(format_unit(amount, f"duration-{unit}", length="long", locale=lang))
+
+
+def duration(lang: Lang, minutes: int) -> str:
+    """'8 hours, 30 minutes', '1 heure et 5 minutes', '45 minutes' (negative lengths keep their sign)."""
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    parts = [quantity(lang, hours, "hour")] if hours else []
+    parts += [quantity(lang, rest, "minute")] if rest or not hours else []
+    return sign + str(format_list(parts, style="unit", locale=lang))

@@ -42,6 +42,8 @@ class Settings:
     graph_max_attempts: int = 3
     graph_retry_budget_seconds: float = 3.0
     log_level: str = "INFO"
+    # Tests only (never read from the environment): the instant the scheduler's "in the past" check compares with.
+    fixed_now: str = ""
 
     @property
     def ready(self) -> bool:

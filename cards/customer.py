@@ -18,12 +18,8 @@ from bot.customer.model import (
     DEFAULT_PHONE_TYPE,
     DISPLAY_NAME,
     EMAIL,
-    EMAIL_REGEX,
-    MAX_LENGTH,
     MAX_ROWS,
     NUMBER,
-    PHONE_MIN_DIGITS,
-    PHONE_REGEX,
     PHONE_TYPES,
     PHONES,
     TYPE,
@@ -37,6 +33,7 @@ from cards.forms import (
     confirmation_card,
     execute,
     form_card,
+    required_label,
     row_container,
     section,
     text_field,
@@ -59,7 +56,7 @@ class CustomerForm:
     errors: Mapping[str, str] = field(default_factory=dict)
     banner: str | None = None
     banner_color: str = "Attention"
-    request_id: str | None = None
+    details: Sequence[str] = ()  # under the banner: Graph's message, the reference for the admin
     notes: Sequence[str] = ()  # shown on every render: unplaced inline text, business list problems
     confirm_duplicate: bool = False
 
@@ -79,8 +76,7 @@ def customer_form_card(form: CustomerForm, lang: Lang) -> dict[str, Any]:
 def _banner(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
     if not form.banner:
         return []
-    detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
-    return banner(form.banner, color=form.banner_color, detail=detail)
+    return banner(form.banner, color=form.banner_color, detail=list(form.details))
 
 
 def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
@@ -90,12 +86,10 @@ def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
         return with_error(text, form.errors.get(BUSINESS))
     return choice_field(
         BUSINESS,
-        t(lang, "customer.business"),
+        required_label(t(lang, "customer.business"), lang),
         list(form.businesses),
         form.value(BUSINESS),
         error=form.errors.get(BUSINESS),
-        required=True,
-        error_message=t(lang, "customer.business_required"),
         placeholder=t(lang, "customer.business_placeholder"),
     )
 
@@ -105,22 +99,15 @@ def _identity_fields(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
         *_business_field(form, lang),
         *text_field(
             DISPLAY_NAME,
-            t(lang, "customer.name"),
+            required_label(t(lang, "customer.name"), lang),
             form.value(DISPLAY_NAME),
             error=form.errors.get(DISPLAY_NAME),
-            required=True,
-            error_message=t(lang, "customer.name_required"),
-            max_length=MAX_LENGTH[DISPLAY_NAME],
         ),
         *text_field(
             EMAIL,
-            t(lang, "customer.email"),
+            required_label(t(lang, "customer.email"), lang),
             form.value(EMAIL),
             error=form.errors.get(EMAIL),
-            required=True,
-            regex=EMAIL_REGEX,
-            error_message=t(lang, "customer.email_invalid"),
-            max_length=MAX_LENGTH[EMAIL],
             style="Email",
         ),
     ]
@@ -155,7 +142,7 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
     for name in ADDRESS_CARD_ORDER:
         key = row_key(ADDRESSES, row, name)
         label = t(lang, f"customer.{name}", n=n)
-        items += text_field(key, label, form.value(key), error=form.errors.get(key), max_length=MAX_LENGTH[name])
+        items += text_field(key, label, form.value(key), error=form.errors.get(key))
     type_key = row_key(ADDRESSES, row, TYPE)
     choices = [(t(lang, f"address_type.{kind}"), kind) for kind in ADDRESS_TYPES]
     items += choice_field(
@@ -164,8 +151,6 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
         choices,
         form.value(type_key, DEFAULT_ADDRESS_TYPE),
         error=form.errors.get(type_key),
-        required=True,
-        error_message=t(lang, "customer.type_required"),
     )
     extra = {"group": ADDRESSES, "row": row}
     return row_container(items, execute(t(lang, "customer.remove_address", n=n), REMOVE, form.form_id, extra=extra))
@@ -177,16 +162,13 @@ def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
 
 def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:
     number_key, type_key = row_key(PHONES, row, NUMBER), row_key(PHONES, row, TYPE)
-    # Not isRequired on the card: the host would then refuse "Remove phone" on an empty row.
-    # The server requires a number in every phone row that is kept.
+    # The server requires a valid number in every phone row that is kept ("Enter a phone number, or remove this
+    # phone"); the label does not say "(required)": the row itself is optional.
     items = text_field(
         number_key,
         t(lang, "customer.phone_number", n=n),
         form.value(number_key),
         error=form.errors.get(number_key),
-        regex=PHONE_REGEX,
-        error_message=t(lang, "customer.phone_invalid", min=PHONE_MIN_DIGITS),
-        max_length=MAX_LENGTH[NUMBER],
         style="Tel",
     )
     items += choice_field(
@@ -195,8 +177,6 @@ def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container
         [(t(lang, f"phone_type.{kind}"), kind) for kind in PHONE_TYPES],
         form.value(type_key, DEFAULT_PHONE_TYPE),
         error=form.errors.get(type_key),
-        required=True,
-        error_message=t(lang, "customer.type_required"),
     )
     extra = {"group": PHONES, "row": row}
     return row_container(items, execute(t(lang, "customer.remove_phone", n=n), REMOVE, form.form_id, extra=extra))
@@ -227,7 +207,7 @@ def customer_done_card(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
         pairs.append((t(lang, "customer.done_phone", n=n), format_phone(phone, lang)))
     pairs.append((t(lang, "customer.done_business"), str(business.get("name") or business.get("id") or none)))
     pairs.append((t(lang, "customer.done_id"), str(result.get("id") or none)))
-    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs)])
+    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs, lang)])
 
 
 def format_address(address: Mapping[str, Any], lang: Lang) -> str:

@@ -54,6 +54,7 @@ async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
             dev_signing_key=str(tmp_path / "dev-key.pem"),
             graph_retry_budget_seconds=2.0,
             graph_timeout_seconds=2.0,
+            fixed_now="2019-01-01T00:00:00+00:00",  # before every date the tests type; a test may set another
         )
         settings = replace(settings, **overrides)
         app = await create_app(settings, token_provider=token_provider, auth_extra=auth_extra)

@@ -3,19 +3,19 @@ joined teams, a team's schedule, members and active scheduling groups; and the P
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
-from bot.graph.errors import GraphForbidden, GraphNotFound
+from bot.graph.errors import GraphNotFound
 from bot.shift.members import Member
 from bot.shift.text import fold
+from bot.shift.timezones import graph_time, parse_graph_time
 
-MAX_PARALLEL = 4  # Shifts: at most 4 requests per second per team; joined teams are checked 4 at a time
 MEMBERS_TTL_SECONDS = 60.0  # the type-ahead asks on every keystroke
 
 
@@ -41,6 +41,16 @@ class Schedule:
 class Group:
     group_id: str
     name: str
+    user_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A member's existing shift or time off, in UTC."""
+
+    kind: str  # "shift" or "timeOff"
+    start: datetime
+    end: datetime
 
 
 class ShiftDirectory:
@@ -64,21 +74,6 @@ class ShiftDirectory:
             time_zone=found.get("timeZone") if isinstance(found.get("timeZone"), str) else None,
         )
 
-    async def schedulable_teams(self, user: UserIdentity) -> list[tuple[TeamOption, Schedule]]:
-        """The joined teams whose schedule is enabled and provisioned."""
-        teams = await self.joined_teams(user)
-        gate = asyncio.Semaphore(MAX_PARALLEL)
-
-        async def check(team: TeamOption) -> Schedule | None:
-            async with gate:
-                try:
-                    return await self.schedule(user, team.team_id)
-                except GraphForbidden:
-                    return None
-
-        schedules = await asyncio.gather(*(check(team) for team in teams))
-        return [(team, s) for team, s in zip(teams, schedules, strict=True) if s is not None and s.ready]
-
     async def members(self, user: UserIdentity, team_id: str, *, fresh: bool = True) -> list[Member]:
         key = (user.aad_object_id, team_id)
         cached = self._members.get(key)
@@ -92,11 +87,30 @@ class ShiftDirectory:
     async def active_groups(self, user: UserIdentity, team_id: str) -> list[Group]:
         found = await self._graph.get_all(user, SHIFT_SCOPES, "teams", team_id, "schedule", "schedulingGroups")
         groups = [
-            Group(str(g["id"]), str(g.get("displayName") or g["id"]))
+            Group(str(g["id"]), str(g.get("displayName") or g["id"]), frozenset(map(str, g.get("userIds") or [])))
             for g in found
             if g.get("id") and g.get("isActive") is not False
         ]
         return sorted(groups, key=lambda group: fold(group.name))
+
+    async def busy(self, user: UserIdentity, team_id: str, user_id: str, start: datetime, end: datetime) -> list[Busy]:
+        """The member's shifts and time off in the team that overlap [start, end). A shift lasts at most 24 hours,
+        so shifts are asked for within a day of the span (Graph's documented $filter: `ge` on starts, `le` on
+        ends); time off has no maximum length, so all of it is read and compared here."""
+        day = timedelta(hours=24)
+        span = (
+            f"sharedShift/startDateTime ge {graph_time(start - day)} "
+            f"and sharedShift/endDateTime le {graph_time(end + day)}"
+        )
+        schedule = ("teams", team_id, "schedule")
+        shifts = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "shifts", params={"$filter": span})
+        try:
+            times_off = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "timesOff")
+        except GraphNotFound:  # a schedule without time off answers 404 in some tenants; nothing to compare
+            times_off = []
+        found = [_busy("shift", s, "sharedShift", user_id) for s in shifts]
+        found += [_busy("timeOff", s, "sharedTimeOff", user_id) for s in times_off]
+        return [b for b in found if b is not None and b.start < end and b.end > start]
 
     async def create_shift(self, user: UserIdentity, team_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._graph.post(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", body=body)
@@ -110,3 +124,13 @@ def _members_of(found: list[dict[str, Any]]) -> list[Member]:
         if isinstance(user_id, str) and user_id:
             members.append(Member(user_id=user_id, name=str(entry.get("displayName") or entry.get("email") or user_id)))
     return members
+
+
+def _busy(kind: str, item: dict[str, Any], part: str, user_id: str) -> Busy | None:
+    shared = item.get(part)
+    if item.get("userId") != user_id or not isinstance(shared, dict):
+        return None
+    try:
+        return Busy(kind, parse_graph_time(str(shared["startDateTime"])), parse_graph_time(str(shared["endDateTime"])))
+    except (KeyError, ValueError):
+        return None

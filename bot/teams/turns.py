@@ -201,7 +201,8 @@ class ManagerDeskBot:
         bot_id = text_field(inbound.activity, "recipient", "id")
         added = inbound.activity.get("membersAdded")
         if isinstance(added, list) and any(isinstance(m, dict) and m.get("id") == bot_id for m in added):
-            await self._send(inbound, message_of(Reply.new_card(help_card(inbound.turn.lang))))
+            card = help_card(inbound.turn.lang, sign_out=self._settings.auth_mode != "dev")
+            await self._send(inbound, message_of(Reply.new_card(card)))
         return ACCEPTED
 
     async def _action(self, turn: Turn) -> Reply:
