@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 AUTH_MODES = ("dev", "sso")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -42,8 +43,23 @@ class Settings:
     graph_max_attempts: int = 3
     graph_retry_budget_seconds: float = 3.0
     log_level: str = "INFO"
+    # Deployment (docs/deploy.md). The Entra app Teams SSO and on-behalf-of use: the bot's own app unless the bot
+    # identity is a managed identity, which has no secret and exposes no API.
+    sso_app_id: str = ""
+    sso_app_password: str = field(default="", repr=False)
+    log_format: str = "text"
+    appinsights_connection_string: str = field(default="", repr=False)
     # Tests only (never read from the environment): the instant the scheduler's "in the past" check compares with.
     fixed_now: str = ""
+
+    @property
+    def sso_client_id(self) -> str:
+        """The Entra app of Teams SSO and on-behalf-of: SSO_APP_ID, else the bot's own app (not a managed identity)."""
+        return self.sso_app_id or ("" if self.app_type == "UserAssignedMSI" else self.app_id)
+
+    @property
+    def sso_client_secret(self) -> str:
+        return self.sso_app_password or ("" if self.app_type == "UserAssignedMSI" else self.app_password)
 
     @property
     def ready(self) -> bool:
@@ -81,9 +97,19 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         graph_max_attempts=_int(env, "GRAPH_MAX_ATTEMPTS", 3, 1, 10),
         graph_retry_budget_seconds=_float(env, "GRAPH_RETRY_BUDGET_SECONDS", 3.0, 0, 120),
         log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True),
+        **_deployment(env),
     )
     _check_consistency(settings)
     return settings
+
+
+def _deployment(env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "sso_app_id": env.get("SSO_APP_ID", ""),
+        "sso_app_password": env.get("SSO_APP_PASSWORD", ""),
+        "log_format": _choice(env, "LOG_FORMAT", LOG_FORMATS, "text", lower=True),
+        "appinsights_connection_string": env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", ""),
+    }
 
 
 def _check_consistency(s: Settings) -> None:
@@ -93,6 +119,22 @@ def _check_consistency(s: Settings) -> None:
         raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is SingleTenant")
     if s.app_id and s.app_type != "UserAssignedMSI" and not s.app_password:
         raise ConfigError("MicrosoftAppPassword", "required when MicrosoftAppId is set")
+    if s.app_type == "UserAssignedMSI":
+        _check_managed_identity(s)
+
+
+def _check_managed_identity(s: Settings) -> None:
+    """The SDK's managed-identity credentials need the identity's client id and tenant; sign-in then needs its own
+    Entra app (the identity cannot expose the SSO API nor hold the on-behalf-of secret)."""
+    if not s.app_id:
+        raise ConfigError(
+            "MicrosoftAppId", "required when MicrosoftAppType is UserAssignedMSI (the identity's client id)"
+        )
+    if not s.app_tenant_id:
+        raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is UserAssignedMSI")
+    if s.auth_mode == "sso" and not (s.sso_client_id and s.sso_client_secret):
+        missing = "SSO_APP_PASSWORD" if s.sso_client_id else "SSO_APP_ID"
+        raise ConfigError(missing, "AUTH_MODE=sso with a managed identity needs the SSO Entra app's id and secret")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -121,9 +163,11 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False) -> str:
+def _choice(
+    env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False, lower: bool = False
+) -> str:
     raw = env.get(name, "") or default
-    return _check_choice(name, raw.upper() if upper else raw, allowed)
+    return _check_choice(name, raw.upper() if upper else raw.lower() if lower else raw, allowed)
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

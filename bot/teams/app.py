@@ -113,14 +113,15 @@ def make_token_provider(
         return DevTokenProvider(dev_key)
     if not settings.oauth_connection_name:
         raise ConfigError("OAUTH_CONNECTION_NAME", "required when AUTH_MODE is sso (the Azure Bot's OAuth connection)")
-    if not settings.app_password:
-        raise ConfigError("MicrosoftAppPassword", "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
+    if not settings.sso_client_secret:
+        variable = "SSO_APP_PASSWORD" if settings.app_type == "UserAssignedMSI" else "MicrosoftAppPassword"
+        raise ConfigError(variable, "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
     if storage is None or sso_token_source is None:
         raise ValueError("AUTH_MODE=sso needs the bot's storage and an SSO token source")
     host = settings.aad_authority_host.rstrip("/")
     return OboTokenProvider(
-        client_id=settings.app_id,
-        client_secret=settings.app_password,
+        client_id=settings.sso_client_id,
+        client_secret=settings.sso_client_secret,
         authority=f"{host}/{settings.app_tenant_id or 'organizations'}",
         storage=storage,
         sso_token_source=sso_token_source,
@@ -142,7 +143,7 @@ async def create_app(
     `auth_extra` sets or overrides attributes of the SDK's configuration (e.g. the parameterized endpoints);
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
-    install_log_redaction([settings.app_password])
+    install_log_redaction([settings.app_password, settings.sso_client_secret])
     executor = ThreadPoolExecutor(max_workers=BLOCKING_WORKERS, thread_name_prefix="managerdesk-blocking")
     storage = SqliteStorage(settings.state_db)
     signin = SignInState(storage) if settings.auth_mode == "sso" else None
