@@ -7,6 +7,7 @@ import string
 from collections.abc import Mapping
 from typing import Literal
 
+from babel import Locale
 from babel.lists import format_list
 from babel.units import format_unit
 
@@ -38,6 +39,14 @@ def register(en: Mapping[str, str], fr: Mapping[str, str]) -> None:
 def t(lang: Lang, key: str, **values: object) -> str:
     text = _STRINGS[lang][key]
     return text.format(**values) if values else text
+
+
+def tn(lang: Lang, key: str, count: int, **values: object) -> str:
+    """The plural form of `key` for `count`, per the language's CLDR rules (French: 0 and 1 are singular):
+    `<key>.one` or `<key>.other` (registered like any string); `{count}` is filled in."""
+    form = Locale(lang).plural_form(abs(count))
+    chosen = f"{key}.{form}" if f"{key}.{form}" in _STRINGS[lang] else f"{key}.other"
+    return t(lang, chosen, count=count, **values)
 
 
 def keys() -> set[str]:

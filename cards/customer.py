@@ -59,6 +59,14 @@ class CustomerForm:
     details: Sequence[str] = ()  # under the banner: Graph's message, the reference for the admin
     notes: Sequence[str] = ()  # shown on every render: unplaced inline text, business list problems
     confirm_duplicate: bool = False
+    # The same card edits an existing customer (/customers → Edit): its own verbs' prefix, title and button.
+    verb_kind: str = "customer"
+    title_key: str = "customer.title"
+    submit_key: str = "customer.create"
+
+    def verb(self, name: str) -> str:
+        """`customer.submit`, or `customer-edit.submit` on the edit form."""
+        return f"{self.verb_kind}.{name.rpartition('.')[2]}"
 
     def value(self, key: str, default: str = "") -> str:
         value = self.values.get(key)
@@ -70,7 +78,7 @@ def customer_form_card(form: CustomerForm, lang: Lang) -> dict[str, Any]:
     body += _identity_fields(form, lang)
     body += _address_section(form, lang)
     body += _phone_section(form, lang)
-    return form_card(t(lang, "customer.title"), body, _actions(form, lang), banner_elements=_banner(form, lang))
+    return form_card(t(lang, form.title_key), body, _actions(form, lang), banner_elements=_banner(form, lang))
 
 
 def _banner(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
@@ -132,7 +140,7 @@ def _rows_section(
         elements.append(paragraph(t(lang, f"customer.no_{name}"), subtle=True))
     elements += [build_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
     if len(rows) < MAX_ROWS:
-        add = execute(t(lang, f"customer.{add_key}"), ADD, form.form_id, extra={"group": group})
+        add = execute(t(lang, f"customer.{add_key}"), form.verb(ADD), form.form_id, extra={"group": group})
         elements.append(ac.ActionSet(actions=[add]))
     return elements
 
@@ -153,7 +161,8 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
         error=form.errors.get(type_key),
     )
     extra = {"group": ADDRESSES, "row": row}
-    return row_container(items, execute(t(lang, "customer.remove_address", n=n), REMOVE, form.form_id, extra=extra))
+    remove = execute(t(lang, "customer.remove_address", n=n), form.verb(REMOVE), form.form_id, extra=extra)
+    return row_container(items, remove)
 
 
 def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
@@ -179,14 +188,15 @@ def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container
         error=form.errors.get(type_key),
     )
     extra = {"group": PHONES, "row": row}
-    return row_container(items, execute(t(lang, "customer.remove_phone", n=n), REMOVE, form.form_id, extra=extra))
+    remove = execute(t(lang, "customer.remove_phone", n=n), form.verb(REMOVE), form.form_id, extra=extra)
+    return row_container(items, remove)
 
 
 def _actions(form: CustomerForm, lang: Lang) -> list[ac.Action]:
-    cancel = execute(t(lang, "customer.cancel"), CANCEL, form.form_id, send_inputs=False)
+    cancel = execute(t(lang, "customer.cancel"), form.verb(CANCEL), form.form_id, send_inputs=False)
     if form.confirm_duplicate:
-        return [execute(t(lang, "customer.create_anyway"), CONFIRM, form.form_id, style="positive"), cancel]
-    return [execute(t(lang, "customer.create"), SUBMIT, form.form_id, style="positive"), cancel]
+        return [execute(t(lang, "customer.create_anyway"), form.verb(CONFIRM), form.form_id, style="positive"), cancel]
+    return [execute(t(lang, form.submit_key), form.verb(SUBMIT), form.form_id, style="positive"), cancel]
 
 
 # --- confirmation -------------------------------------------------------------------------------------------

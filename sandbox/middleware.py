@@ -71,6 +71,10 @@ async def injected_faults(request: web.Request, handler: Handler) -> web.StreamR
     fault = request.app[FAULTS].take(f"{request.method} {raw_path_only(request)}")
     if fault is None:
         return await handler(request)
+    if fault.after:  # the write happens, then the answer is late or lost: the client cannot know
+        response = await handler(request)
+        await asyncio.sleep(fault.delay)
+        return response if fault.status is None else fault_response(request, fault)
     if fault.delay:
         await asyncio.sleep(fault.delay)
     if fault.status is None:

@@ -122,7 +122,11 @@ class CustomerFlow(FormFlow):
             notes=self._notes(record, lang),
             confirm_duplicate=view.mode == CONFIRM_DUPLICATE,
         )
-        return customer_form_card(form, lang)
+        return customer_form_card(self.styled(form), lang)
+
+    def styled(self, form: CustomerForm) -> CustomerForm:
+        """Hook: the edit form (bot/bookings) changes the title, button and verbs of the same card."""
+        return form
 
     @staticmethod
     def _notes(record: FormRecord, lang: Lang) -> list[str]:
