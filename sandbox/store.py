@@ -1,6 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
-Kinds: user, business, customer (parent = business key), team, group and shift (parent = team key).
+Kinds: user, business, customer (parent = business key), team, and (parent = team key) group, shift,
+openshift, timeoff and timeoffreason.
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -14,6 +15,14 @@ from typing import Any
 Doc = dict[str, Any]
 
 DEFAULT_FIXTURE = Path(__file__).with_name("fixture.json")
+# A team's nested fixture lists and the kind of document each becomes (parent = the team).
+TEAM_COLLECTIONS = {
+    "schedulingGroups": "group",
+    "shifts": "shift",
+    "openShifts": "openshift",
+    "timesOff": "timeoff",
+    "timeOffReasons": "timeoffreason",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,6 +90,20 @@ class SandboxStore:
     def insert(self, kind: str, doc: Doc, parent: str = "") -> None:
         self._insert(kind, parent, doc)
 
+    def replace(self, kind: str, doc: Doc, parent: str = "") -> bool:
+        """Overwrites an existing document (same kind, parent and id); False when there is none."""
+        cursor = self._db.execute(
+            "UPDATE docs SET data = ? WHERE kind = ? AND parent = ? AND key = ?",
+            (json.dumps(doc), kind, parent.lower(), str(doc["id"]).lower()),
+        )
+        return cursor.rowcount > 0
+
+    def delete(self, kind: str, key: str, parent: str = "") -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM docs WHERE kind = ? AND parent = ? AND key = ?", (kind, parent.lower(), key.lower())
+        )
+        return cursor.rowcount > 0
+
     # -- internals -------------------------------------------------------------------------------
 
     def _insert(self, kind: str, parent: str, doc: Doc) -> None:
@@ -115,8 +138,7 @@ def _fixture_docs(fixture: Doc) -> list[tuple[str, str, Doc]]:
         docs.append(("business", "", {k: v for k, v in business.items() if k != "customers"}))
         docs.extend(("customer", business["id"], customer) for customer in customers)
     for team in fixture["teams"]:
-        nested = ("schedulingGroups", "shifts")
-        docs.append(("team", "", {k: v for k, v in team.items() if k not in nested}))
-        docs.extend(("group", team["id"], group) for group in team.get("schedulingGroups", []))
-        docs.extend(("shift", team["id"], shift) for shift in team.get("shifts", []))
+        docs.append(("team", "", {k: v for k, v in team.items() if k not in TEAM_COLLECTIONS}))
+        for name, kind in TEAM_COLLECTIONS.items():
+            docs.extend((kind, team["id"], item) for item in team.get(name, []))
     return docs
