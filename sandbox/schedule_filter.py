@@ -31,7 +31,7 @@ _ALLOWED_OPERATOR = {"startDateTime": "ge", "endDateTime": "le"}
 class Condition:
     item: str  # e.g. draftShift
     field: str  # startDateTime | endDateTime
-    operator: str  # ge | le
+    operator: str  # ge | le once parse_filter accepted it
     value: datetime
 
     def holds(self, entity: Doc) -> bool:
@@ -64,6 +64,8 @@ def parse_filter(expression: str | None, items: tuple[str, str]) -> list[Conditi
         if name in seen:
             raise filter_error(f"The property '{name}' can be used only once in $filter.")
         seen.add(name)
+        if condition.operator != _ALLOWED_OPERATOR[condition.field]:
+            raise filter_error(f"The operator '{condition.operator}' is not supported on '{name}' in $filter query.")
         conditions.append(condition)
     return conditions
 
@@ -76,8 +78,6 @@ def _condition(clause: str, items: tuple[str, str]) -> Condition:
     item, field, operator, literal = found.groups()
     if item not in items or field not in _ALLOWED_OPERATOR:
         raise filter_error(f"The entity property '{item}/{field}' is not allowed in $filter query.")
-    if operator.lower() != _ALLOWED_OPERATOR[field]:
-        raise filter_error(f"The operator '{operator}' is not supported on '{item}/{field}' in $filter query.")
     return Condition(item, field, operator.lower(), _literal(literal))
 
 
