@@ -203,7 +203,7 @@ async def sandbox(tmp_path: Path, sandbox_dev_key: RSAPrivateKey) -> AsyncIterat
 
 
 WEEK_FIXTURE = Path(__file__).resolve().parent.parent / "sandbox" / "fixture-week.json"
-BAKERY_TEAM_ID = "5b0e7c2a-8f1d-4c3e-a6b9-2d4f6a8c0e13"  # Contoso Bakery (fixture-week.json), America/Toronto
+BAKERY_TEAM_ID = "5b0e7c2a-8f1d-4c3e-a6b9-2d4f6a8c0e13"  # Northwind Bakery (fixture-week.json), America/Toronto
 
 
 @pytest_asyncio.fixture

@@ -193,9 +193,9 @@ def build() -> dict[str, Any]:
     bakery_groups = {OVENS: "Ovens", COUNTER: "Counter"}
     bakery = {
         "id": BAKERY,
-        "displayName": "Contoso Bakery",
+        "displayName": "Northwind Bakery",
         "description": "The bakery next door: ovens at dawn, the counter all day.",
-        "internalId": "19:contoso-bakery@thread.tacv2",
+        "internalId": "19:northwind-bakery@thread.tacv2",
         "members": [{"userId": ADELE, "roles": ["owner"]}] + [{"userId": u, "roles": []} for u in (MEGAN, ALEX, PATTI)],
         "schedule": {
             "enabled": True,
@@ -214,7 +214,7 @@ def build() -> dict[str, Any]:
             },
         ],
         "shifts": [
-            shift(BAKERY, toronto, row, {**users, "team": "Contoso Bakery"}, bakery_groups) for row in BAKERY_WEEK
+            shift(BAKERY, toronto, row, {**users, "team": "Northwind Bakery"}, bakery_groups) for row in BAKERY_WEEK
         ],
         "openShifts": [open_shift(BAKERY, toronto, 5, OVENS, "05:00", "11:00", 1, False, "Saturday bake")],
         "timesOff": [time_off(BAKERY, toronto, 1, 1, ALEX, VACATION, False)],

@@ -116,6 +116,15 @@ class GraphClient:
     ) -> dict[str, Any]:
         return await self._request("POST", self.url(*segments), user, tuple(scopes), body)
 
+    async def put(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A full replacement; {} when Graph answers 204 (Shifts does unless asked for the representation)."""
+        return await self._request("PUT", self.url(*segments), user, tuple(scopes), body)
+
+    async def delete(self, user: UserIdentity, scopes: Sequence[str], *segments: str) -> None:
+        await self._request("DELETE", self.url(*segments), user, tuple(scopes))
+
     async def _request(
         self, method: str, url: URL, user: UserIdentity, scopes: tuple[str, ...], body: Any = None
     ) -> dict[str, Any]:

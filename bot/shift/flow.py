@@ -14,6 +14,7 @@ from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.i18n import Lang, t
 from bot.services import Services
+from bot.shift import edit
 from bot.shift import model as m
 from bot.shift.directory import Schedule, ShiftDirectory, TeamOption
 from bot.shift.members import Member, find_by_name, match_words
@@ -148,6 +149,23 @@ class ShiftFlow(FormFlow):
                 notices.append(t(turn.lang, "shift.not_member", name=mention.name, team=data.team.name))
         return text, member, notices
 
+    async def start_prefilled(
+        self, turn: Turn, team: TeamOption, values: dict[str, Any], rows: list[str], *, replaces: dict[str, Any] | None
+    ) -> Reply:
+        """The form on an existing shift: to replace it (`replaces` = its id and lastModifiedDateTime) or to
+        create a copy. Raises ShiftUnavailable or GraphError like /shift."""
+        with deadline(ACTION_BUDGET_SECONDS):
+            data = await self._team_data(turn, team)
+        context = data.context(self._zone_name(turn, data.schedule))
+        context.update(teams=[[team.name, team.team_id]], notices=[], **({edit.REPLACES: replaces} if replaces else {}))
+        record = await self.forms.create(
+            self.kind, turn.user.aad_object_id, {**values, m.TEAM: team.team_id}, **context
+        )
+        record.rows[m.BREAKS] = list(rows)
+        await self.forms.save(record)
+        view = FormView() if replaces else FormView(banner=t(turn.lang, "shift.copy_hint"), banner_color="Accent")
+        return Reply.in_place(self.render_form(record, turn.lang, view))
+
     # --- another team ------------------------------------------------------------------------------------
     async def switch_team(self, turn: Turn) -> Reply:
         record = await self.load_for_edit(turn)
@@ -204,6 +222,7 @@ class ShiftFlow(FormFlow):
             zone=zone,
             notices=list(context.get("notices") or []),
             zone_notes=zone_notes,
+            editing=isinstance(context.get(edit.REPLACES), dict),
         )
         return shift_form_card(state, view, lang)
 
@@ -226,8 +245,21 @@ class ShiftFlow(FormFlow):
             record.context["zoneNotesShown"] = notes
             await self.forms.save(record)
             return FormView(banner=t(turn.lang, "shift.zone_confirm"), banner_color="Warning", mode=CONFIRM_ZONE)
+        replaces = record.context.get(edit.REPLACES)
+        if isinstance(replaces, dict):
+            return await self._replace(turn, record, payload, replaces)
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
+
+    async def _replace(
+        self, turn: Turn, record: FormRecord, payload: m.ShiftPlan, replaces: dict[str, Any]
+    ) -> dict[str, Any] | FormView:
+        problem = await edit.still_as_read(self.services.graph, turn.user, payload.team_id, replaces)
+        if problem:
+            return FormView(banner=t(turn.lang, problem))
+        await edit.replace_shift(self.services.graph, turn.user, payload.team_id, replaces["id"], shift_body(payload))
+        zone = str(record.context.get("zone") or "UTC")
+        return {**result_of(payload, replaces, self._names(record, payload), zone), "replaced": True}
 
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         if isinstance(error, GraphForbidden) and "missingadminpermissions" in error.codes:

@@ -1,0 +1,67 @@
+"""The schedule desk: /schedule (planning), one shift's Edit, Copy and Delete, publishing drafts, /openshift
+(posteouvert) and copying a day or a week."""
+
+from __future__ import annotations
+
+from bot.commands import SCHEDULE
+from bot.router import Router
+from bot.schedule import model as m
+from bot.schedule.desk import ScheduleDesk
+from bot.services import Services
+from bot.shift.flow import ShiftFlow
+from bot.turn import Reply, Turn
+
+
+def build_router(services: Services, desk: ScheduleDesk | None = None) -> Router:
+    desk = desk or ScheduleDesk(services, ShiftFlow(services))
+    router = Router()
+
+    @router.command(SCHEDULE)
+    async def show_schedule(turn: Turn, args: str) -> list[Reply]:
+        return [await desk.start(turn, args)]
+
+    @router.verb(m.VERB_SHOW)
+    async def show(turn: Turn) -> Reply:
+        return await desk.show(turn)
+
+    @router.verb(m.VERB_PREVIOUS)
+    async def previous(turn: Turn) -> Reply:
+        return await desk.move(turn, -1)
+
+    @router.verb(m.VERB_NEXT)
+    async def following(turn: Turn) -> Reply:
+        return await desk.move(turn, 1)
+
+    @router.verb(m.VERB_PAGE)
+    async def page(turn: Turn) -> Reply:
+        return await desk.page(turn)
+
+    @router.verb(m.VERB_BACK)
+    async def back(turn: Turn) -> Reply:
+        return await desk.back(turn)
+
+    @router.verb(m.VERB_EDIT)
+    async def edit(turn: Turn) -> Reply:
+        return await desk.edit(turn)
+
+    @router.verb(m.VERB_COPY)
+    async def copy(turn: Turn) -> Reply:
+        return await desk.edit(turn, copy=True)
+
+    @router.verb(m.VERB_DELETE)
+    async def ask_delete(turn: Turn) -> Reply:
+        return await desk.ask_delete(turn)
+
+    @router.verb(m.VERB_DELETE_CONFIRM)
+    async def delete(turn: Turn) -> Reply:
+        return await desk.delete(turn)
+
+    @router.verb(m.VERB_PUBLISH)
+    async def ask_publish(turn: Turn) -> Reply:
+        return await desk.ask_publish(turn)
+
+    @router.verb(m.VERB_PUBLISH_CONFIRM)
+    async def publish(turn: Turn) -> Reply:
+        return await desk.publish(turn)
+
+    return router

@@ -1,0 +1,445 @@
+"""/schedule (planning): a team's day or week, and what a manager does from it: narrow it, page it, edit, copy or
+delete one shift, publish the drafts.
+
+The card is backed by a stored record (kind "schedule"): the team, the zone, the names, the range shown, and
+`seen`, each listed shift's lastModifiedDateTime. An action on a shift re-reads it first: deleted or changed
+elsewhere since the list was shown, the manager is told and nothing is touched."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.flows import ACTION_BUDGET_SECONDS
+from bot.forms import FormRecord, FormStore
+from bot.graph.client import deadline
+from bot.graph.errors import GraphError, GraphNotFound
+from bot.i18n import Lang, t
+from bot.schedule import model as m
+from bot.schedule import strings as _strings  # noqa: F401 (registers the messages used here)
+from bot.schedule.parser import parse_schedule_args
+from bot.schedule.service import ScheduleService, Window, entry_of
+from bot.schedule.strings import plural
+from bot.schedule.view import Names, clock_range, counts, page_of
+from bot.services import Services
+from bot.shift.directory import TeamOption
+from bot.shift.edit import form_values
+from bot.shift.flow import ShiftFlow, ShiftUnavailable
+from bot.shift.strings import format_day
+from bot.shift.timezones import load_zone
+from bot.turn import Reply, Turn
+from cards.common import notice_card
+from cards.forms import toggle_field
+from cards.schedule import ALL, ScheduleView, confirm_card, outcome_card, plain, schedule_card
+
+log = logging.getLogger("managerdesk.schedule")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScheduleDesk:
+    def __init__(self, services: Services, shift_flow: ShiftFlow, *, now: Clock | None = None) -> None:
+        self.services = services
+        self.forms: FormStore = services.forms
+        self.shift_flow = shift_flow
+        self.schedule = ScheduleService(services.graph)
+        self.now: Clock = now or (lambda: utc_now())
+
+    # --- /schedule ---------------------------------------------------------------------------------------------
+    async def start(self, turn: Turn, args: str) -> Reply:
+        title = t(turn.lang, "schedule.heading")
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                record, notices = await self._open(turn, args)
+                card = await self._render(turn, record, notices=notices)
+        except ShiftUnavailable as problem:
+            return Reply.new_card(notice_card(turn.lang, title, [problem.message]))
+        except GraphError as error:
+            return Reply.new_card(self._failure(turn, title, error))
+        return Reply.new_card(card)
+
+    async def _open(self, turn: Turn, args: str) -> tuple[FormRecord, list[str]]:
+        teams = await self.shift_flow._team_choices(turn)
+        team, schedule = teams[0]
+        zone = str(load_zone(turn.timezone, schedule.time_zone))
+        context = await self._team_context(turn, team)
+        context.update(zone=zone, teams=[[option.name, option.team_id] for option, _ in teams], page=1)
+        today = self._today(zone)
+        members = self.shift_flow.directory
+        parsed = parse_schedule_args(
+            args,
+            today,
+            await members.members(turn.user, team.team_id),
+            [(name, group_id) for name, group_id in context["groups"]],
+        )
+        notices = self._notices(turn.lang, parsed.bad_date, parsed.unused, parsed.ambiguous)
+        day = parsed.day
+        too_far = self._too_far(turn.lang, day, today)
+        if too_far:
+            notices.append(too_far)
+            day = today
+        values = {
+            m.TEAM: team.team_id,
+            m.DATE: day.isoformat(),
+            m.PERIOD: parsed.period,
+            m.MEMBER: parsed.member_id or ALL,
+            m.GROUP: parsed.group_id or ALL,
+        }
+        record = await self.forms.create(m.KIND, turn.user.aad_object_id, values, **context)
+        return record, notices
+
+    async def _team_context(self, turn: Turn, team: TeamOption) -> dict[str, Any]:
+        members = await self.shift_flow.directory.members(turn.user, team.team_id)
+        groups = await self.schedule.groups(turn.user, team.team_id)
+        reasons = await self.schedule.reasons(turn.user, team.team_id)
+        return {
+            "teamId": team.team_id,
+            "teamName": team.name,
+            "members": [[member.name, member.user_id] for member in members],
+            "groups": [[name, group_id] for group_id, name in groups.items()],
+            "reasons": reasons,
+        }
+
+    def _today(self, zone: str) -> date:
+        return self.now().astimezone(load_zone(zone)).date()
+
+    @staticmethod
+    def _notices(lang: Lang, bad_date: str, unused: list[str], ambiguous: tuple[str, list[Any]]) -> list[str]:
+        notices = []
+        if bad_date:
+            notices.append(t(lang, "schedule.err.date", text=plain(bad_date)))
+        if ambiguous[0]:
+            names = ", ".join(plain(member.name) for member in ambiguous[1])
+            notices.append(t(lang, "schedule.err.ambiguous", words=plain(ambiguous[0]), names=names))
+        if unused:
+            notices.append(t(lang, "schedule.err.unused", words=plain(" ".join(unused))))
+        return notices
+
+    @staticmethod
+    def _too_far(lang: Lang, day: date, today: date) -> str | None:
+        first, last = today - timedelta(days=m.MAX_DAYS_AWAY), today + timedelta(days=m.MAX_DAYS_AWAY)
+        if first <= day <= last:
+            return None
+        return t(
+            lang,
+            "schedule.err.too_far",
+            day=format_day(day, lang),
+            first=format_day(first, lang),
+            last=format_day(last, lang),
+        )
+
+    # --- rendering ---------------------------------------------------------------------------------------------
+    def _range(self, record: FormRecord) -> m.Range:
+        day = date.fromisoformat(str(record.values[m.DATE]))
+        period: m.Period = m.WEEK if record.values.get(m.PERIOD) == m.WEEK else m.DAY
+        return m.Range.of(day, period)
+
+    async def _render(
+        self,
+        turn: Turn,
+        record: FormRecord,
+        *,
+        notices: list[str] | None = None,
+        banner: str | None = None,
+        banner_color: str = "Attention",
+    ) -> dict[str, Any]:
+        """Reads the range from Graph, keeps what was seen, and builds the card."""
+        context = record.context
+        zone = load_zone(context.get("zone"))
+        days = self._range(record)
+        entries = await self.schedule.entries(turn.user, str(context["teamId"]), Window.of(days, zone))
+        entries = self._narrowed(record, entries)
+        names = Names(
+            members={user_id: name for name, user_id in context.get("members") or []},
+            groups={group_id: name for name, group_id in context.get("groups") or []},
+            reasons=dict(context.get("reasons") or {}),
+        )
+        page = page_of(entries, int(context.get("page") or 1), zone, names, turn.lang)
+        context["page"] = page.page
+        context["seen"] = {e.entry_id: e.last_modified for e in entries if e.kind == "shift"}
+        context["drafts"] = sum(1 for e in entries if e.draft)
+        await self.forms.save(record)
+        lang = turn.lang
+        range_key = "schedule.range_week" if days.period == m.WEEK else "schedule.range_day"
+        view = ScheduleView(
+            form_id=record.form_id,
+            title=t(lang, "schedule.title", team=plain(str(context.get("teamName") or ""))),
+            subtitle=t(lang, range_key, day=format_day(days.first, lang), zone=str(zone)),
+            counts=counts(entries, lang),
+            days=page.days,
+            period=days.period,
+            date=str(record.values[m.DATE]),
+            member=str(record.values.get(m.MEMBER) or ALL),
+            group=str(record.values.get(m.GROUP) or ALL),
+            team=str(context["teamId"]),
+            teams=_pairs(context.get("teams")),
+            members=_pairs(context.get("members")),
+            groups=_pairs(context.get("groups")),
+            picks=page.picks,
+            page=page.page,
+            pages=page.pages,
+            has_drafts=context["drafts"] > 0,
+            empty=t(lang, "schedule.empty"),
+            notices=notices or [],
+            banner=banner,
+            banner_color=banner_color,
+        )
+        return schedule_card(view, lang)
+
+    @staticmethod
+    def _narrowed(record: FormRecord, entries: list[m.Entry]) -> list[m.Entry]:
+        """Graph cannot filter on userId or schedulingGroupId: done here. Open shifts have no member; time off
+        has no group."""
+        member = str(record.values.get(m.MEMBER) or ALL)
+        group = str(record.values.get(m.GROUP) or ALL)
+        if member != ALL:
+            entries = [e for e in entries if e.kind != "open" and e.user_id == member]
+        if group != ALL:
+            entries = [e for e in entries if e.kind != "timeoff" and e.group_id == group]
+        return entries
+
+    # --- card actions ------------------------------------------------------------------------------------------
+    async def load(self, turn: Turn) -> FormRecord | Reply:
+        record = await self.forms.load(str(turn.data.get("formId") or ""), m.KIND)
+        if record is None or record.owner != turn.user.aad_object_id:
+            return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+        return record
+
+    async def refresh(
+        self,
+        turn: Turn,
+        record: FormRecord,
+        *,
+        notices: list[str] | None = None,
+        banner: str | None = None,
+        banner_color: str = "Attention",
+    ) -> Reply:
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                card = await self._render(turn, record, notices=notices, banner=banner, banner_color=banner_color)
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
+        return Reply.in_place(card)
+
+    async def show(self, turn: Turn) -> Reply:
+        """The filters as posted: date, period, member, group, team."""
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        notices: list[str] = []
+        typed = str(turn.data.get(m.DATE) or "").strip()
+        try:
+            day = date.fromisoformat(typed)
+        except ValueError:
+            notices.append(t(turn.lang, "schedule.err.date", text=plain(typed)))
+            day = date.fromisoformat(str(record.values[m.DATE]))
+        too_far = self._too_far(turn.lang, day, self._today(str(record.context.get("zone"))))
+        if too_far:
+            notices.append(too_far)
+        else:
+            record.values[m.DATE] = day.isoformat()
+        record.values[m.PERIOD] = m.WEEK if turn.data.get(m.PERIOD) == m.WEEK else m.DAY
+        record.values[m.MEMBER] = self._known(turn.data.get(m.MEMBER), record.context.get("members"))
+        record.values[m.GROUP] = self._known(turn.data.get(m.GROUP), record.context.get("groups"))
+        record.context["page"] = 1
+        wanted_team = str(turn.data.get(m.TEAM) or record.context["teamId"])
+        if wanted_team != record.context["teamId"]:
+            problem = await self._switch_team(turn, record, wanted_team)
+            if problem is not None:
+                return problem
+        return await self.refresh(turn, record, notices=notices)
+
+    @staticmethod
+    def _known(value: Any, pairs: Any) -> str:
+        """A posted member or group the card offered; anything else (a forged or stale value) means all."""
+        return str(value) if any(str(value) == pair[1] for pair in pairs or []) else ALL
+
+    async def _switch_team(self, turn: Turn, record: FormRecord, team_id: str) -> Reply | None:
+        names = {team: name for name, team in record.context.get("teams") or []}
+        if team_id not in names:
+            return None
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                schedule = await self.shift_flow.directory.schedule(turn.user, team_id)
+                context = await self._team_context(turn, TeamOption(team_id, names[team_id]))
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
+        record.context.update(context, zone=str(load_zone(turn.timezone, schedule.time_zone)))
+        record.values.update({m.TEAM: team_id, m.MEMBER: ALL, m.GROUP: ALL})
+        return None
+
+    async def move(self, turn: Turn, steps: int) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        moved = self._range(record).moved(steps)
+        too_far = self._too_far(turn.lang, moved.first, self._today(str(record.context.get("zone"))))
+        if too_far:
+            return await self.refresh(turn, record, notices=[too_far])
+        record.values[m.DATE] = moved.first.isoformat()
+        record.context["page"] = 1
+        return await self.refresh(turn, record)
+
+    async def page(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        wanted = turn.data.get("page")
+        record.context["page"] = wanted if isinstance(wanted, int) else 1
+        return await self.refresh(turn, record)
+
+    async def back(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        return record if isinstance(record, Reply) else await self.refresh(turn, record)
+
+    # --- one shift -----------------------------------------------------------------------------------------------
+    async def _picked(self, turn: Turn, record: FormRecord, shift_id: str | None = None) -> dict[str, Any] | Reply:
+        """The picked shift as Graph has it now, if it is still as the list showed it; else the list again, saying
+        why nothing was done."""
+        shift_id = shift_id or str(turn.data.get(m.PICK) or "")
+        seen = record.context.get("seen") or {}
+        if shift_id not in seen:
+            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.pick"))
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                current = await self.schedule.shift(turn.user, str(record.context["teamId"]), shift_id)
+        except GraphNotFound:
+            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.gone"))
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
+        if str(current.get("lastModifiedDateTime") or "") != seen[shift_id]:
+            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.changed"))
+        return current
+
+    async def edit(self, turn: Turn, *, copy: bool = False) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        current = await self._picked(turn, record)
+        if isinstance(current, Reply):
+            return current
+        values, rows = form_values(current, load_zone(record.context.get("zone")))
+        replaces = None if copy else {"id": current["id"], "lastModified": current.get("lastModifiedDateTime")}
+        team = TeamOption(str(record.context["teamId"]), str(record.context.get("teamName") or ""))
+        try:
+            return await self.shift_flow.start_prefilled(turn, team, values, rows, replaces=replaces)
+        except ShiftUnavailable as problem:
+            return await self.refresh(turn, record, banner=problem.message)
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
+
+    async def ask_delete(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        current = await self._picked(turn, record)
+        if isinstance(current, Reply):
+            return current
+        lang = turn.lang
+        pairs = self._facts(record, current, lang)
+        confirm = (t(lang, "schedule.delete_confirm"), m.VERB_DELETE_CONFIRM, {"shiftId": current["id"]})
+        card = confirm_card(
+            record.form_id, t(lang, "schedule.delete_title"), t(lang, "schedule.delete_note"), pairs, confirm, lang
+        )
+        return Reply.in_place(card)
+
+    async def delete(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        shift_id = str(turn.data.get("shiftId") or "")
+        current = await self._picked(turn, record, shift_id)
+        if isinstance(current, Reply):
+            return current
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                await self.schedule.delete_shift(turn.user, str(record.context["teamId"]), shift_id)
+        except GraphNotFound:
+            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.gone"))
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.delete_title"), error))
+        log.info("shift deleted form=%s", record.form_id)
+        return await self.refresh(turn, record, banner=t(turn.lang, "schedule.deleted"), banner_color="Good")
+
+    def _facts(self, record: FormRecord, shift: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
+        entry = entry_of("shift", "draftShift", "sharedShift", shift)
+        if entry is None:
+            return []
+        zone = load_zone(record.context.get("zone"))
+        members = {user_id: name for name, user_id in record.context.get("members") or []}
+        groups = {group_id: name for name, group_id in record.context.get("groups") or []}
+        when = f"{format_day(entry.start.astimezone(zone).date(), lang)}, {clock_range(entry, zone, lang)}"
+        pairs = [
+            (t(lang, "schedule.fact_member"), plain(members.get(entry.user_id, entry.user_id))),
+            (t(lang, "schedule.fact_group"), plain(groups.get(entry.group_id, entry.group_id))),
+            (t(lang, "schedule.fact_when"), when),
+            (t(lang, "schedule.fact_label"), plain(entry.label)),
+            (
+                t(lang, "schedule.fact_status"),
+                t(lang, "schedule.status_draft" if entry.draft else "schedule.status_shared"),
+            ),
+        ]
+        return [(title, value) for title, value in pairs if value]
+
+    # --- publish -------------------------------------------------------------------------------------------------
+    async def ask_publish(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        lang = turn.lang
+        days = self._range(record)
+        first, last = format_day(days.first, lang), format_day(days.last, lang)
+        drafts = int(record.context.get("drafts") or 0)
+        if not drafts:
+            return await self.refresh(turn, record, banner=t(lang, "schedule.publish_none", first=first, last=last))
+        note = t(lang, "schedule.publish_note", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last)
+        toggle = toggle_field(m.NOTIFY, t(lang, "schedule.notify"), t(lang, "schedule.notify_title"), True)
+        confirm = (t(lang, "schedule.publish_confirm"), m.VERB_PUBLISH_CONFIRM, {})
+        card = confirm_card(record.form_id, t(lang, "schedule.publish_title"), note, [], confirm, lang, inputs=toggle)
+        return Reply.in_place(card)
+
+    async def publish(self, turn: Turn) -> Reply:
+        """POST …/schedule/share for the range shown. Sharing twice is harmless: a draft already shared is not
+        a draft any more."""
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        lang = turn.lang
+        days = self._range(record)
+        notify = turn.data.get(m.NOTIFY) in (True, "true")
+        window = Window.of(days, load_zone(record.context.get("zone")))
+        drafts = int(record.context.get("drafts") or 0)
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                await self.schedule.share(turn.user, str(record.context["teamId"]), window, notify)
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(lang, "schedule.publish_title"), error))
+        first, last = format_day(days.first, lang), format_day(days.last, lang)
+        lines = [
+            t(lang, "schedule.published", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last),
+            t(lang, "schedule.published_notified" if notify else "schedule.published_silent"),
+        ]
+        return Reply.in_place(
+            outcome_card(record.form_id, t(lang, "schedule.publish_title"), lines, lang, color="Good")
+        )
+
+    # --- errors --------------------------------------------------------------------------------------------------
+    def _failure(self, turn: Turn, title: str, error: GraphError) -> dict[str, Any]:
+        log.warning(
+            "schedule graph failure status=%s code=%s inner=%s request-id=%s",
+            error.status,
+            error.code,
+            error.inner_code,
+            error.request_id,
+        )
+        view = self.shift_flow.explain(error, turn.lang)
+        return notice_card(turn.lang, title, [view.banner or ""], error.request_id or error.client_request_id)
+
+
+def _pairs(raw: Any) -> list[tuple[str, str]]:
+    return [(str(pair[0]), str(pair[1])) for pair in raw or [] if isinstance(pair, list | tuple) and len(pair) == 2]

@@ -1,0 +1,181 @@
+"""The schedule card (a day or a week of a team), and the confirmations of the schedule desk: delete, publish.
+
+Pure functions of a view model, already worded in the reader's language by the feature. Names, labels and
+reasons come from people and from Graph: they are data, never markup, so `plain` escapes them. Actions that
+need no input send none (associatedInputs: none), so the host's checks never block them; the shift picker is not
+required on the card (the server says when nothing was picked)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import microsoft_teams.cards as ac
+
+from bot.i18n import Lang, t
+from cards.common import envelope, facts, heading, paragraph
+from cards.forms import Choices, banner, choice_field, date_field, execute, section
+
+ALL = "*"  # the "everyone" / "all groups" choice
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_LIST_START = re.compile(r"^(\s*)(\d+)([.)])")
+
+
+def plain(text: str) -> str:
+    """Text shown as typed: Markdown characters escaped, a leading '1.' or '-' not read as a list."""
+    escaped = _MARKUP.sub(r"\\\1", text)
+    escaped = _LIST_START.sub(r"\1\2\\\3", escaped)
+    return "\\" + escaped if escaped.startswith(("-", "=")) else escaped
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # already escaped where it quotes data
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class DayBlock:
+    title: str
+    lines: list[Line]
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    form_id: str
+    title: str
+    subtitle: str
+    counts: str
+    days: list[DayBlock]
+    period: str  # "day" | "week"
+    date: str  # ISO
+    member: str  # user id or ALL
+    group: str  # group id or ALL
+    team: str
+    teams: Choices
+    members: Choices
+    groups: Choices
+    picks: Choices  # (title, shift id): the shifts of this page
+    page: int = 1
+    pages: int = 1
+    has_drafts: bool = False
+    empty: str = ""
+    notices: list[str] = field(default_factory=list)
+    banner: str | None = None
+    banner_color: str = "Attention"
+
+
+def schedule_card(view: ScheduleView, lang: Lang) -> dict[str, Any]:
+    body: list[ac.CardElement] = [heading(view.title)]
+    if view.banner:
+        body += banner(view.banner, color=view.banner_color)
+    body += [paragraph(notice, color="Warning") for notice in view.notices]
+    body += [paragraph(view.subtitle, subtle=True), paragraph(view.counts)]
+    if view.pages > 1:
+        body.append(paragraph(t(lang, "schedule.page", page=view.page, pages=view.pages), subtle=True))
+    body += _days(view)
+    if not view.days:
+        body.append(paragraph(view.empty, subtle=True))
+    body += _navigation(view, lang)
+    body += _pick_part(view, lang)
+    body += _filters(view, lang)
+    return envelope(body, _bottom_actions(view, lang))
+
+
+def _days(view: ScheduleView) -> list[ac.CardElement]:
+    elements: list[ac.CardElement] = []
+    for day in view.days:
+        elements.append(section(day.title))
+        elements += [
+            ac.TextBlock(text=line.text, wrap=True, spacing="None", color="Accent" if line.draft else None)
+            for line in day.lines
+        ]
+    return elements
+
+
+def _navigation(view: ScheduleView, lang: Lang) -> list[ac.CardElement]:
+    unit = "week" if view.period == "week" else "day"
+    previous_key = "schedule.previous_week" if unit == "week" else "schedule.previous_day"
+    next_key = "schedule.next_week" if unit == "week" else "schedule.next_day_button"
+    actions: list[ac.Action] = [
+        execute(t(lang, previous_key), "schedule.previous", view.form_id, send_inputs=False),
+        execute(t(lang, next_key), "schedule.next", view.form_id, send_inputs=False),
+    ]
+    if view.page > 1:
+        extra = {"page": view.page - 1}
+        actions.append(execute(t(lang, "schedule.previous_page"), "schedule.page", view.form_id, extra=extra))
+    if view.page < view.pages:
+        extra = {"page": view.page + 1}
+        actions.append(execute(t(lang, "schedule.next_page"), "schedule.page", view.form_id, extra=extra))
+    return [ac.ActionSet(actions=actions)]
+
+
+def _pick_part(view: ScheduleView, lang: Lang) -> list[ac.CardElement]:
+    if not view.picks:
+        return []
+    picker = choice_field(
+        "schedule.pick", t(lang, "schedule.pick"), view.picks, placeholder=t(lang, "schedule.pick_placeholder")
+    )
+    buttons: list[ac.Action] = [
+        execute(t(lang, "schedule.edit"), "schedule.edit", view.form_id),
+        execute(t(lang, "schedule.copy"), "schedule.copy", view.form_id),
+        execute(t(lang, "schedule.delete"), "schedule.delete", view.form_id, style="destructive"),
+    ]
+    return [section(t(lang, "schedule.pick")), *picker, ac.ActionSet(actions=buttons)]
+
+
+def _filters(view: ScheduleView, lang: Lang) -> list[ac.CardElement]:
+    periods = [(t(lang, "schedule.period_day"), "day"), (t(lang, "schedule.period_week"), "week")]
+    members = [(t(lang, "schedule.all_members"), ALL), *view.members]
+    groups = [(t(lang, "schedule.all_groups"), ALL), *view.groups]
+    elements: list[ac.CardElement] = [section(t(lang, "schedule.show"))]
+    if len(view.teams) > 1:
+        elements += choice_field("schedule.team", t(lang, "schedule.team"), view.teams, view.team)
+    elements += date_field("schedule.date", t(lang, "schedule.date"), view.date)
+    elements += choice_field("schedule.period", t(lang, "schedule.period"), periods, view.period)
+    elements += choice_field("schedule.member", t(lang, "schedule.member"), members, view.member or ALL)
+    elements += choice_field("schedule.group", t(lang, "schedule.group"), groups, view.group or ALL)
+    elements.append(ac.ActionSet(actions=[execute(t(lang, "schedule.show"), "schedule.show", view.form_id)]))
+    return elements
+
+
+def _bottom_actions(view: ScheduleView, lang: Lang) -> list[ac.Action]:
+    actions: list[ac.Action] = []
+    if view.has_drafts:
+        actions.append(execute(t(lang, "schedule.publish"), "schedule.publish", view.form_id, send_inputs=False))
+    copy_key = "schedule.copy_week" if view.period == "week" else "schedule.copy_day"
+    actions.append(execute(t(lang, copy_key), "schedule.copyRange", view.form_id, send_inputs=False))
+    return actions
+
+
+# --- confirmations -------------------------------------------------------------------------------------------------
+
+
+def confirm_card(
+    form_id: str,
+    title: str,
+    note: str,
+    pairs: list[tuple[str, str]],
+    confirm: tuple[str, str, dict[str, Any]],  # (button title, verb, extra data)
+    lang: Lang,
+    inputs: list[ac.CardElement] | None = None,
+) -> dict[str, Any]:
+    """A question before a change: what will happen, the facts, the optional inputs, Confirm and Back."""
+    body: list[ac.CardElement] = [heading(title), paragraph(note)]
+    if pairs:
+        body.append(facts(pairs))
+    body += inputs or []
+    button, verb, extra = confirm
+    actions: list[ac.Action] = [
+        execute(button, verb, form_id, extra=extra, style="destructive" if "delete" in verb.lower() else "positive"),
+        execute(t(lang, "schedule.back"), "schedule.back", form_id, send_inputs=False),
+    ]
+    return envelope(body, actions)
+
+
+def outcome_card(form_id: str, title: str, lines: list[str], lang: Lang, *, color: str | None = None) -> dict[str, Any]:
+    """What was done, and the way back to the schedule."""
+    body: list[ac.CardElement] = [heading(title), *(paragraph(line, color=color) for line in lines)]
+    back = execute(t(lang, "schedule.back"), "schedule.back", form_id, send_inputs=False)
+    return envelope(body, [back])

@@ -1,0 +1,144 @@
+"""The schedule desk end to end: Teams-shaped activities over HTTP to the real bot, the bot's Graph calls to the
+sandbox serving the fixture week (sandbox/fixture-week.json), in English and in French."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import BotFactory
+from tests.desk import Desk as BaseDesk
+from tests.desk import actions_of, start_desk, texts
+from tests.fixtures_sandbox import MEGAN_OID, TEAM_ID, UNSCHEDULED_TEAM_ID, SandboxHandle
+from tests.teams import Connector
+
+SCHEDULE = f"/teams/{TEAM_ID}/schedule"
+TODAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday; the fixture week is Mon 7 - Fri 11 December 2026
+MAX_CARD_BYTES = 28_000  # Teams refuses bigger messages
+
+
+class Desk(BaseDesk):
+    async def shifts(self) -> list[dict[str, Any]]:
+        return list((await self.sandbox.call("GET", f"{SCHEDULE}/shifts")).body["value"])
+
+    async def writes(self) -> list[dict[str, Any]]:
+        return [r for r in await self.sandbox.requests() if r["method"] in ("POST", "PUT", "DELETE")]
+
+    def pick(self, *words: str) -> str:
+        """Chooses, in the shift picker, the shift whose title has all these words; returns its id."""
+        [picker] = [el for el in self.card_inputs() if el["id"] == "schedule.pick"]
+        [choice] = [c for c in picker["choices"] if all(w in c["title"] for w in words)]
+        self.inputs["schedule.pick"] = choice["value"]
+        return str(choice["value"])
+
+    def card_inputs(self) -> list[dict[str, Any]]:
+        from tests.cardcheck import iter_inputs
+
+        return list(iter_inputs(self.card))
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.schedule.desk.utc_now", lambda: TODAY)
+
+
+@pytest.fixture
+async def desk(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, week_sandbox: SandboxHandle
+) -> Desk:
+    return await start_desk(Desk, bot_factory, connector, http, week_sandbox)
+
+
+async def test_the_week_view_lists_shifts_drafts_open_shifts_and_time_off_in_local_time(desk: Desk) -> None:
+    card = await desk.say("/schedule 2026-12-07 week")
+    text = texts(card)
+    assert text.startswith("Schedule — Contoso Retail")
+    assert "Week of Monday 7 December 2026 · times in Europe/Paris" in text
+    assert "25 shifts · 7 drafts · 2 open shifts · 2 times off" in text
+    assert "08:00 – 16:00 · Megan Bowen · Front desk · Opening" in text
+    assert "22:00 – 06:00 next day · Megan Bowen · Kitchen · Night clean" in text
+    assert "15:00 – 23:00 · Patti Fernandez · Kitchen · Dinner · Draft" in text
+    assert "17:00 – 21:00 · Open shift (2 slots) · Delivery · Evening rounds" in text
+    assert "All day · Lynne Robbins · Time off: Vacation" in text
+    assert "Saturday morning" in text and "Open shift (1 slot)" in text
+    assert len(json.dumps(card).encode()) < MAX_CARD_BYTES
+    titles = [a["title"] for a in actions_of(card)]
+    assert {"Edit", "Copy", "Delete", "Publish drafts", "Next week", "Show"} <= set(titles)
+    desk.check_cards()
+
+
+async def test_the_french_week_view(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    text = texts(await desk.say("/planning 2026-12-07 semaine"))
+    assert text.startswith("Planning — Contoso Retail")
+    assert "Semaine du lundi 7 décembre 2026 · heures de Europe/Paris" in text
+    assert "25 postes · 7 brouillons · 2 postes ouverts · 2 absences" in text
+    assert "22:00 – 06:00 le lendemain · Megan Bowen · Kitchen · Night clean" in text
+    assert "Poste ouvert (2 places)" in text and "Poste ouvert (1 place)" in text
+    assert "Toute la journée · Lynne Robbins · Absence : Vacation" in text or "Absence: Vacation" in text
+    desk.check_cards()
+
+
+async def test_a_day_narrowed_to_a_member_and_a_group(desk: Desk) -> None:
+    text = texts(await desk.say("/schedule 2026-12-09 megan kitchen"))
+    assert "Wednesday 9 December 2026" in text
+    assert "1 shift · 0 open shifts · 0 times off" in text
+    assert "Night clean" in text and "Opening" not in text
+    desk.teams.locale = "fr-FR"
+    text = texts(await desk.say("/planning 2026-12-09 megan kitchen"))
+    assert "1 poste · 0 poste ouvert · 0 absence" in text
+
+
+async def test_the_filters_and_the_arrows_move_through_the_schedule(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-07")
+    assert "Opening" in texts(desk.card)
+    desk.fill({"Team member": MEGAN_OID, "Show": "week"})
+    text = texts(await desk.press("Show"))
+    assert "Week of Monday 7 December 2026" in text and "6 shifts" in text and "Closing" not in text
+    text = texts(await desk.press("Next week"))
+    assert "Week of Monday 14 December 2026" in text and "0 shifts" in text
+    assert "Nothing is scheduled for these days." in text
+    text = texts(await desk.press("Previous week"))
+    assert "Week of Monday 7 December 2026" in text
+
+
+async def test_drafts_and_time_off_show_to_the_manager_only_what_graph_sends(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-11")
+    text = texts(desk.card)
+    assert "Isaiah Langer · Time off: Sick · Draft" in text
+    listed = [r for r in await desk.sandbox.requests() if r["method"] == "GET" and r["path"].endswith("/shifts")]
+    filters = sorted(r["query"]["$filter"] for r in listed)
+    assert filters == [
+        "draftShift/startDateTime ge 2026-12-10T23:00:00Z and draftShift/endDateTime le 2026-12-12T23:00:00Z",
+        "sharedShift/startDateTime ge 2026-12-10T23:00:00Z and sharedShift/endDateTime le 2026-12-12T23:00:00Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "command", "said"),
+    [
+        ("en", "/schedule 2028-01-10", "Monday 10 January 2028 is too far away"),
+        ("fr", "/planning 2028-01-10", "Le lundi 10 janvier 2028 est trop loin"),
+        ("en", "/schedule 2026-02-30", "“2026-02-30” is not a date"),
+        ("fr", "/planning 2026-02-30", "« 2026-02-30 » n'est pas une date"),
+        ("en", "/schedule Zebulon", "I did not use: Zebulon"),
+        ("fr", "/planning Zébulon", "Je n'ai pas utilisé : Zébulon"),
+    ],
+)
+async def test_bad_dates_and_unknown_members_are_said_plainly(desk: Desk, lang: str, command: str, said: str) -> None:
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    text = texts(await desk.say(command))
+    assert said in text
+
+
+async def test_a_team_without_shifts_is_explained(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
+) -> None:
+    desk = await start_desk(Desk, bot_factory, connector, http, sandbox)
+    await sandbox.call("GET", f"/teams/{UNSCHEDULED_TEAM_ID}/schedule")
+    text = texts(await desk.say("/schedule"))
+    assert text.startswith("Schedule — Contoso Retail")  # the other team is left out: its Shifts is not set up
