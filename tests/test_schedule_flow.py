@@ -35,6 +35,12 @@ class Desk(BaseDesk):
         self.inputs["schedule.pick"] = choice["value"]
         return str(choice["value"])
 
+    async def press_stale(self, title: str) -> dict[str, Any]:
+        """Presses a button of the card before the last one (a second press of a stale copy)."""
+        previous = self.seen[-2]
+        [action] = [a for a in actions_of(previous) if a.get("title") == title]
+        return await self.execute(action["verb"], {**action.get("data", {}), **self.inputs})
+
     def card_inputs(self) -> list[dict[str, Any]]:
         from tests.cardcheck import iter_inputs
 
@@ -142,3 +148,114 @@ async def test_a_team_without_shifts_is_explained(
     await sandbox.call("GET", f"/teams/{UNSCHEDULED_TEAM_ID}/schedule")
     text = texts(await desk.say("/schedule"))
     assert text.startswith("Schedule — Contoso Retail")  # the other team is left out: its Shifts is not set up
+
+
+# --- one shift: edit, copy, delete -----------------------------------------------------------------------------
+
+
+async def test_edit_opens_the_shift_form_prefilled_and_replaces_the_shift(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-07")
+    shift_id = desk.pick("Megan Bowen", "08:00")
+    form = await desk.press("Edit")
+    assert texts(form).startswith("Edit shift")
+    assert (desk.value("Date"), desk.value("Start time"), desk.value("End time")) == ("2026-12-07", "08:00", "16:00")
+    assert desk.value("Label") == "Opening" and desk.value("Break 1 start") == "12:00"
+    desk.fill({"End time": "17:30"})
+    done = await desk.press("Save changes")
+    assert "Shift updated" in texts(done)
+    [put] = [w for w in await desk.writes() if w["method"] == "PUT"]
+    assert put["path"].endswith(f"/shifts/{shift_id}") and put["status"] == 204
+    now = (await desk.sandbox.call("GET", f"{SCHEDULE}/shifts/{shift_id}")).body
+    assert now["sharedShift"]["endDateTime"] == "2026-12-07T16:30:00Z"
+    assert now["sharedShift"]["activities"][0]["startDateTime"] == "2026-12-07T11:00:00Z"
+    again = await desk.press_stale("Save changes")
+    assert "Shift updated" in texts(again) and len([w for w in await desk.writes() if w["method"] == "PUT"]) == 1
+    desk.check_cards()
+
+
+async def test_every_check_of_the_create_form_applies_to_an_edit(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/planning 2026-12-07")
+    desk.pick("Megan Bowen", "08:00")
+    await desk.press("Modifier")
+    desk.fill({"Début de la pause 1": "20:00"})
+    await desk.press("Enregistrer")
+    assert "pause 1" in (desk.error("Début de la pause 1") or "")
+    assert [w for w in await desk.writes() if w["method"] == "PUT"] == []
+
+
+async def test_a_shift_changed_elsewhere_is_not_overwritten(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-07")
+    shift_id = desk.pick("Alex Wilber")
+    await desk.press("Edit")
+    current = (await desk.sandbox.call("GET", f"{SCHEDULE}/shifts/{shift_id}")).body
+    body = {k: current[k] for k in ("userId", "schedulingGroupId", "sharedShift", "draftShift")}
+    assert (await desk.sandbox.call("PUT", f"{SCHEDULE}/shifts/{shift_id}", json=body)).status == 204  # elsewhere
+    desk.fill({"End time": "21:00"})
+    card = await desk.press("Save changes")
+    assert "Someone else changed this shift since it was opened. Nothing was changed" in texts(card)
+    assert len([w for w in await desk.writes() if w["method"] == "PUT"]) == 1  # only the other one
+
+
+async def test_delete_asks_then_deletes_and_a_deleted_shift_is_said_gone(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-08")
+    shift_id = desk.pick("Isaiah Langer")
+    question = await desk.press("Delete")
+    assert "Delete this shift?" in texts(question) and "Rounds" in texts(question)
+    assert await desk.writes() == []
+    done = await desk.press("Delete shift")
+    assert "Shift deleted." in texts(done) and "Isaiah Langer" not in texts(done).split("Shift to change")[0]
+    assert shift_id not in {s["id"] for s in await desk.shifts()}
+    again = await desk.execute(
+        "schedule.deleteConfirm", {"formId": desk.data_for("Show")[1]["formId"], "shiftId": shift_id}
+    )
+    assert "Choose a shift in the list first." in texts(again)
+    assert len([w for w in await desk.writes() if w["method"] == "DELETE"]) == 1
+
+
+async def test_a_shift_deleted_elsewhere_is_reported_and_nothing_else_touched(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/planning 2026-12-08")
+    shift_id = desk.pick("Lynne Robbins")
+    await desk.sandbox.call("DELETE", f"{SCHEDULE}/shifts/{shift_id}")
+    card = await desk.press("Supprimer")
+    assert "Ce poste a été supprimé depuis l'affichage du planning. Rien n'a été modifié." in texts(card)
+    assert len(await desk.writes()) == 1
+
+
+async def test_copy_opens_the_create_form_prefilled_and_creates_a_new_shift(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-09")
+    desk.pick("Patti Fernandez")
+    form = await desk.press("Copy")
+    assert texts(form).startswith("New shift") and "A copy: change the date or the member" in texts(form)
+    desk.fill({"Date": "2026-12-16", "Team member": MEGAN_OID})
+    done = await desk.press("Create shift")
+    assert "Megan Bowen" in texts(done) and "Wednesday 16 December 2026" in texts(done)
+    [post] = [w for w in await desk.writes() if w["method"] == "POST"]
+    assert post["body"]["sharedShift"]["startDateTime"] == "2026-12-16T14:00:00Z"
+    assert post["body"]["sharedShift"]["displayName"] == "Dinner"
+
+
+# --- publish ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "notify"), [("en", "true"), ("fr", "false")])
+async def test_publish_shares_the_drafts_of_the_range_shown(desk: Desk, lang: str, notify: str) -> None:
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    await desk.say("/schedule 2026-12-11" if lang == "en" else "/planning 2026-12-11")
+    question = await desk.press("Publish drafts" if lang == "en" else "Publier les brouillons")
+    expected = "5 drafts from Friday 11 December 2026" if lang == "en" else "5 brouillons du vendredi 11 décembre 2026"
+    assert expected in texts(question)
+    desk.fill({"Notify the team" if lang == "en" else "Prévenir l'équipe": notify})
+    done = await desk.press("Publish" if lang == "en" else "Publier")
+    [share] = [w for w in await desk.writes() if w["path"].endswith("/share")]
+    assert share["status"] == 204
+    assert share["body"] == {
+        "notifyTeam": notify == "true",
+        "startDateTime": "2026-12-10T23:00:00Z",
+        "endDateTime": "2026-12-11T23:00:00Z",
+    }
+    said = "The team was notified." if lang == "en" else "L'équipe n'a pas été prévenue."
+    assert said in texts(done)
+    back = await desk.press("Back to the schedule" if lang == "en" else "Retour au planning")
+    assert ("Draft" if lang == "en" else "Brouillon") not in texts(back).split("Shift to change")[0]
