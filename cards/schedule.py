@@ -15,7 +15,19 @@ import microsoft_teams.cards as ac
 
 from bot.i18n import Lang, t
 from cards.common import envelope, facts, heading, paragraph
-from cards.forms import Choices, banner, choice_field, date_field, execute, section
+from cards.forms import (
+    Choices,
+    banner,
+    choice_field,
+    confirmation_card,
+    date_field,
+    execute,
+    field_error,
+    form_card,
+    section,
+    text_field,
+    time_field,
+)
 
 ALL = "*"  # the "everyone" / "all groups" choice
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
@@ -179,3 +191,60 @@ def outcome_card(form_id: str, title: str, lines: list[str], lang: Lang, *, colo
     body: list[ac.CardElement] = [heading(title), *(paragraph(line, color=color) for line in lines)]
     back = execute(t(lang, "schedule.back"), "schedule.back", form_id, send_inputs=False)
     return envelope(body, [back])
+
+
+# --- the open shift form ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenShiftState:
+    form_id: str
+    values: dict[str, Any]
+    team: str
+    groups: Choices
+    zone: str
+    max_slots: int
+
+
+def open_shift_form_card(state: OpenShiftState, view: Any, lang: Lang) -> dict[str, Any]:
+    """`view` is the flow's FormView (errors by input id, banner)."""
+
+    def value(key: str) -> str:
+        found = state.values.get(key)
+        return found if isinstance(found, str) else ""
+
+    errors: dict[str, str] = view.errors
+    visibility = [(t(lang, "shift.publish"), "published"), (t(lang, "shift.draft"), "draft")]
+    body: list[ac.CardElement] = [
+        paragraph(t(lang, "schedule.title", team=plain(state.team)), subtle=True),
+        paragraph(t(lang, "shift.zone_hint", zone=state.zone), subtle=True),
+        *choice_field("open.group", t(lang, "shift.group"), state.groups, value("open.group"),
+                      error=errors.get("open.group"), required=True, error_message=t(lang, "shift.req_group")),
+        *date_field("open.date", t(lang, "shift.date"), value("open.date"), error=errors.get("open.date"),
+                    required=True, error_message=t(lang, "shift.req_date")),
+        *time_field("open.start", t(lang, "shift.start"), value("open.start"), error=errors.get("open.start"),
+                    required=True, error_message=t(lang, "shift.req_time")),
+        *time_field("open.end", t(lang, "shift.end"), value("open.end"), error=errors.get("open.end"),
+                    required=True, error_message=t(lang, "shift.req_time")),
+        ac.NumberInput(id="open.slots", label=t(lang, "open.slots"), value=_number(value("open.slots")), min=1,
+                       max=state.max_slots, is_required=True,
+                       error_message=t(lang, "open.err.slots", max=state.max_slots)),
+        *([field_error(errors["open.slots"])] if errors.get("open.slots") else []),
+        *text_field("open.label", t(lang, "shift.label"), value("open.label"), error=errors.get("open.label"),
+                    max_length=100),
+        *choice_field("open.visibility", t(lang, "shift.visibility"), visibility, value("open.visibility")),
+    ]  # fmt: skip
+    actions: list[ac.Action] = [
+        execute(t(lang, "open.submit"), "openshift.submit", state.form_id, style="positive"),
+        execute(t(lang, "shift.cancel"), "openshift.cancel", state.form_id, send_inputs=False),
+    ]
+    banners = banner(view.banner, color=view.banner_color) if view.banner else []
+    return form_card(t(lang, "open.title"), body, actions, banner_elements=banners)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def open_shift_done_card(title: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    return confirmation_card(title, [facts([(name, plain(value)) for name, value in pairs])])

@@ -259,3 +259,38 @@ async def test_publish_shares_the_drafts_of_the_range_shown(desk: Desk, lang: st
     assert said in texts(done)
     back = await desk.press("Back to the schedule" if lang == "en" else "Retour au planning")
     assert ("Draft" if lang == "en" else "Brouillon") not in texts(back).split("Shift to change")[0]
+
+
+# --- open shifts -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+async def test_openshift_creates_an_open_shift_that_shows_in_the_schedule(desk: Desk, lang: str) -> None:
+    fr = lang == "fr"
+    desk.teams.locale = "fr-FR" if fr else "en-US"
+    card = await desk.say('/posteouvert 2026-12-10 18:00-22:00 3 "Inventaire"' if fr else
+                          '/openshift 2026-12-10 18:00-22:00 3 "Inventory"')  # fmt: skip
+    assert texts(card).startswith("Nouveau poste ouvert" if fr else "New open shift")
+    assert float(desk.value("Places" if fr else "Slots")) == 3
+    desk.fill({"Groupe de planification" if fr else "Scheduling group": "TAG_af8dec49-6d74-44a2-a3e4-0a34c0306e04"})
+    done = await desk.press("Créer le poste ouvert" if fr else "Create open shift")
+    assert ("Poste ouvert publié" if fr else "Open shift published") in texts(done)
+    assert ("3 places" if fr else "3 slots") in texts(done)
+    [post] = [w for w in await desk.writes() if w["path"].endswith("/openShifts")]
+    assert post["status"] == 200
+    assert post["body"]["sharedOpenShift"]["openSlotCount"] == 3
+    assert post["body"]["sharedOpenShift"]["startDateTime"] == "2026-12-10T17:00:00Z"
+    text = texts(await desk.say("/planning 2026-12-10" if fr else "/schedule 2026-12-10"))
+    assert ("18:00 – 22:00 · Poste ouvert (3 places) · Delivery · Inventaire" if fr else
+            "18:00 – 22:00 · Open shift (3 slots) · Delivery · Inventory") in text  # fmt: skip
+    desk.check_cards()
+
+
+async def test_an_open_shift_needs_slots_and_valid_times(desk: Desk) -> None:
+    await desk.say("/openshift 2026-12-10")
+    desk.fill({"Scheduling group": "TAG_af8dec49-6d74-44a2-a3e4-0a34c0306e04", "Slots": "0"})
+    desk.fill({"Start time": "09:00", "End time": "09:00:30"})
+    await desk.press("Create open shift")
+    assert desk.error("Slots") == "Enter a number of slots from 1 to 100."
+    assert desk.error("End time") is not None
+    assert [w for w in await desk.writes()] == []

@@ -3,18 +3,33 @@
 
 from __future__ import annotations
 
-from bot.commands import SCHEDULE
+from bot.commands import OPENSHIFT, SCHEDULE
 from bot.router import Router
 from bot.schedule import model as m
 from bot.schedule.desk import ScheduleDesk
+from bot.schedule.openshift import VERB_CANCEL, VERB_SUBMIT, OpenShiftFlow
 from bot.services import Services
 from bot.shift.flow import ShiftFlow
 from bot.turn import Reply, Turn
 
 
 def build_router(services: Services, desk: ScheduleDesk | None = None) -> Router:
-    desk = desk or ScheduleDesk(services, ShiftFlow(services))
+    shift_flow = ShiftFlow(services)
+    desk = desk or ScheduleDesk(services, shift_flow)
+    open_shift = OpenShiftFlow(services, shift_flow)
     router = Router()
+
+    @router.command(OPENSHIFT)
+    async def new_open_shift(turn: Turn, args: str) -> list[Reply]:
+        return [await open_shift.start(turn, args)]
+
+    @router.verb(VERB_SUBMIT)
+    async def submit_open_shift(turn: Turn) -> Reply:
+        return await open_shift.submit(turn)
+
+    @router.verb(VERB_CANCEL)
+    async def cancel_open_shift(turn: Turn) -> Reply:
+        return await open_shift.cancel(turn)
 
     @router.command(SCHEDULE)
     async def show_schedule(turn: Turn, args: str) -> list[Reply]:
