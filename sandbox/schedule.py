@@ -178,8 +178,8 @@ async def share(request: web.Request) -> web.StreamResponse:
 
 SHARED_KINDS = {
     "shift": ("draftShift", "sharedShift"),
-    "openshift": ("draftOpenShift", "sharedOpenShift"),
-    "timeoff": ("draftTimeOff", "sharedTimeOff"),
+    "openShift": ("draftOpenShift", "sharedOpenShift"),
+    "timeOff": ("draftTimeOff", "sharedTimeOff"),
 }
 
 

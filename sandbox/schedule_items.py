@@ -100,12 +100,12 @@ def _new_doc(request: web.Request, body: dict[str, Any], prefix: str, existing: 
 
 @requires(*SCHEDULE_READ)
 async def list_open_shifts(request: web.Request) -> web.Response:
-    return _list(request, "openshift", OPEN_ITEMS, "openShifts")
+    return _list(request, "openShift", OPEN_ITEMS, "openShifts")
 
 
 @requires(*SCHEDULE_READ)
 async def get_open_shift(request: web.Request) -> web.Response:
-    return _get(request, "openshift", "openShiftId", OPEN_ITEMS, "open shift")
+    return _get(request, "openShift", "openShiftId", OPEN_ITEMS, "open shift")
 
 
 @requires(*SCHEDULE_WRITE)
@@ -113,7 +113,7 @@ async def create_open_shift(request: web.Request) -> web.Response:
     """200 OK (not 201), as documented."""
     team = writable_team(request)
     doc = _open_shift(request, team, await read_json(request))
-    request.app[STORE].insert("openshift", doc, team["id"])
+    request.app[STORE].insert("openShift", doc, team["id"])
     return json_response({"@odata.context": context(f"teams('{team['id']}')/schedule/openShifts/$entity"), **doc})
 
 
@@ -121,17 +121,17 @@ async def create_open_shift(request: web.Request) -> web.Response:
 async def replace_open_shift(request: web.Request) -> web.Response:
     team = writable_team(request)
     store = request.app[STORE]
-    existing = store.get("openshift", param(request, "openShiftId"), team["id"])
+    existing = store.get("openShift", param(request, "openShiftId"), team["id"])
     if existing is None:
         raise item_not_found("open shift", param(request, "openShiftId"))
     doc = _open_shift(request, team, await read_json(request), existing)
-    store.replace("openshift", doc, team["id"])
+    store.replace("openShift", doc, team["id"])
     return json_response(doc)
 
 
 @requires(*SCHEDULE_WRITE)
 async def delete_open_shift(request: web.Request) -> web.Response:
-    return _delete(request, "openshift", "openShiftId", "open shift")
+    return _delete(request, "openShift", "openShiftId", "open shift")
 
 
 def _open_shift(request: web.Request, team: Doc, raw: Any, existing: Doc | None = None) -> Doc:
@@ -161,12 +161,12 @@ def _open_shift(request: web.Request, team: Doc, raw: Any, existing: Doc | None 
 
 @requires(*SCHEDULE_READ)
 async def list_times_off(request: web.Request) -> web.Response:
-    return _list(request, "timeoff", TIME_OFF_ITEMS, "timesOff")
+    return _list(request, "timeOff", TIME_OFF_ITEMS, "timesOff")
 
 
 @requires(*SCHEDULE_READ)
 async def get_time_off(request: web.Request) -> web.Response:
-    return _get(request, "timeoff", "timeOffId", TIME_OFF_ITEMS, "time off")
+    return _get(request, "timeOff", "timeOffId", TIME_OFF_ITEMS, "time off")
 
 
 @requires(*SCHEDULE_WRITE)
@@ -174,7 +174,7 @@ async def create_time_off(request: web.Request) -> web.Response:
     """201 Created."""
     team = writable_team(request)
     body = _checked_body(request, await read_json(request), "timeOffCreate", TIME_OFF_ITEMS)
-    reasons = {r["id"].lower(): r for r in request.app[STORE].all_of("timeoffreason", team["id"])}
+    reasons = {r["id"].lower(): r for r in request.app[STORE].all_of("timeOffReason", team["id"])}
     user_id = _member(team, str(body["userId"]))
     for name in TIME_OFF_ITEMS:
         item = body.get(name)
@@ -191,19 +191,19 @@ async def create_time_off(request: web.Request) -> web.Response:
     doc = _new_doc(request, {**body, "userId": user_id}, "SHFT_TO")
     doc.setdefault("draftTimeOff", None)
     doc.setdefault("sharedTimeOff", None)
-    request.app[STORE].insert("timeoff", doc, team["id"])
+    request.app[STORE].insert("timeOff", doc, team["id"])
     return json_response({"@odata.context": context(f"teams('{team['id']}')/schedule/timesOff/$entity"), **doc}, 201)
 
 
 @requires(*SCHEDULE_WRITE)
 async def delete_time_off(request: web.Request) -> web.Response:
-    return _delete(request, "timeoff", "timeOffId", "time off")
+    return _delete(request, "timeOff", "timeOffId", "time off")
 
 
 @requires(*SCHEDULE_READ)
 async def list_time_off_reasons(request: web.Request) -> web.Response:
     team = scheduled_team(request)
-    reasons = request.app[STORE].all_of("timeoffreason", team["id"])
+    reasons = request.app[STORE].all_of("timeOffReason", team["id"])
     body = {"@odata.context": context(f"teams('{team['id']}')/schedule/timeOffReasons"), **page(request, reasons)}
     return json_response(body)
 

@@ -1,7 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
 Kinds: user, business, customer (parent = business key), team, and (parent = team key) group, shift,
-openshift, timeoff and timeoffreason.
+openShift, timeOff and timeOffReason.
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -19,9 +19,9 @@ DEFAULT_FIXTURE = Path(__file__).with_name("fixture.json")
 TEAM_COLLECTIONS = {
     "schedulingGroups": "group",
     "shifts": "shift",
-    "openShifts": "openshift",
-    "timesOff": "timeoff",
-    "timeOffReasons": "timeoffreason",
+    "openShifts": "openShift",
+    "timesOff": "timeOff",
+    "timeOffReasons": "timeOffReason",
 }
 
 _SCHEMA = """
