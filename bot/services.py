@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from bot.forms import FormStore
 from bot.graph.client import GraphClient
+from bot.outbound import Outbound
 from bot.settings import Settings
-from bot.storage import SqliteStorage
+from bot.storage import StateStore
 
 
 @dataclass
 class Services:
     settings: Settings
     graph: GraphClient
-    storage: SqliteStorage
+    storage: StateStore
     forms: FormStore
+    outbound: Outbound | None = None  # messages sent outside an activity's answer (set by the edge)

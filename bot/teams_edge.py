@@ -46,12 +46,15 @@ from botbuilder.schema import (
     Attachment,
     CardAction,
     ChannelAccount,
+    ConversationAccount,
     OAuthCard,
     TokenExchangeInvokeResponse,
 )
 from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, UserTokenClient
 from botframework.connector.token_api.models import TokenExchangeRequest
+from cachetools import TTLCache
+from msrest.exceptions import HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.auth.devkey import load_or_create_dev_key
@@ -59,16 +62,20 @@ from bot.auth.logs import install_log_redaction
 from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
 from bot.auth.sso import OboTokenProvider, TokenError, needs_consent
 from bot.auth.tokens import DevTokenProvider, SignInRequired, TokenProvider, UserIdentity
+from bot.blobstore import BlobStorage
 from bot.commands import SIGNOUT
+from bot.executors import run_blocking
 from bot.features import build_root_router
-from bot.forms import FormStore
+from bot.flows import FormFlow
+from bot.forms import DAY, FormStore
 from bot.graph.client import GraphClient, RetryPolicy
 from bot.i18n import language_of, t
 from bot.mentions import other_mentions, strip_bot_mention
+from bot.outbound import ConversationGone, ConversationRef
 from bot.router import Router, UnknownVerb, normalize_word, split_command
 from bot.services import Services
 from bot.settings import ConfigError, Settings
-from bot.storage import SqliteStorage
+from bot.storage import SqliteStorage, StateStore, open_store
 from bot.turn import ConversationType, Mention, Reply, Turn
 from cards.common import help_card, notice_card
 
@@ -115,6 +122,7 @@ _TOKEN_SERVICE_LOOKUP: contextvars.ContextVar[TokenServiceLookup | None] = conte
 ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 # Our storage has botbuilder's Storage shape; let the SDK accept it as one.
 Storage.register(SqliteStorage)
+Storage.register(BlobStorage)
 
 
 class AuthConfig:
@@ -169,6 +177,68 @@ def precondition_failed_body(message: str) -> dict[str, Any]:
     return {"statusCode": 412, "type": PRECONDITION_FAILED, "value": {"code": "412", "message": message}}
 
 
+class ConnectorOutbound:
+    """`Outbound` over the Bot Connector REST API (interim: the edge rewrite moves it to bot/teams/)."""
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
+        activity = self._addressed(ref, activity_of(reply))
+        client = await self._client(ref)
+        try:
+            sent = await client.conversations.send_to_conversation(ref.conversation_id, activity)
+        except HttpOperationError as error:
+            raise _gone_or(error) from error
+        return getattr(sent, "id", None)
+
+    async def update(self, ref: ConversationRef, activity_id: str, reply: Reply) -> None:
+        activity = self._addressed(ref, activity_of(reply))
+        activity.id = activity_id
+        client = await self._client(ref)
+        try:
+            await client.conversations.update_activity(ref.conversation_id, activity_id, activity)
+        except HttpOperationError as error:
+            raise _gone_or(error) from error
+
+    async def _client(self, ref: ConversationRef) -> Any:
+        claims = self._adapter.create_claims_identity(self._app_id)
+        factory = self._adapter.bot_framework_authentication.create_connector_factory(claims)
+        return await factory.create(ref.service_url, None)
+
+    @staticmethod
+    def _addressed(ref: ConversationRef, activity: Activity) -> Activity:
+        activity.conversation = ConversationAccount(id=ref.conversation_id, tenant_id=ref.tenant_id)
+        activity.from_property = ChannelAccount(id=ref.bot_id)
+        activity.recipient = ChannelAccount(id=ref.user_id or "", aad_object_id=ref.user_aad_object_id)
+        activity.channel_id = ref.channel_id
+        activity.service_url = ref.service_url
+        activity.locale = ref.locale
+        return activity
+
+
+def _gone_or(error: HttpOperationError) -> Exception:
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return ConversationGone(str(status)) if status in (403, 404) else error
+
+
+def reference_of(activity: Activity, tenant_id: str) -> ConversationRef | None:
+    conversation, recipient, sender = activity.conversation, activity.recipient, activity.from_property
+    if not activity.service_url or conversation is None or not conversation.id:
+        return None
+    return ConversationRef(
+        service_url=activity.service_url,
+        conversation_id=conversation.id,
+        bot_id=(recipient.id if recipient else "") or "",
+        channel_id=activity.channel_id or "msteams",
+        tenant_id=tenant_id or None,
+        user_id=sender.id if sender else None,
+        user_aad_object_id=sender.aad_object_id if sender else None,
+        locale=activity.locale,
+    )
+
+
 class ManagerDeskBot(TeamsActivityHandler):
     def __init__(
         self,
@@ -180,7 +250,8 @@ class ManagerDeskBot(TeamsActivityHandler):
     ) -> None:
         self._router = router
         self._settings = settings
-        self._team_group_ids: dict[str, str] = {}
+        # Team thread id -> Microsoft 365 group id: never changes, so cached long, but bounded.
+        self._team_group_ids: TTLCache[str, str] = TTLCache(maxsize=4096, ttl=24 * 3600)
         self._tokens = token_provider
         self._signin = signin
         self._sso = settings.auth_mode == "sso" and signin is not None
@@ -613,7 +684,7 @@ class ManagerDeskBot(TeamsActivityHandler):
             if team.id not in self._team_group_ids:
                 # TeamsInfo.get_team_details is async in name only: its HTTP call blocks. Run it in a thread.
                 connector = await TeamsInfo.get_teams_connector_client(turn_context)
-                details = await asyncio.to_thread(connector.teams.get_team_details, team.id)
+                details = await run_blocking("connector", connector.teams.get_team_details, team.id)
                 if details is None or not details.aad_group_id:
                     return None
                 self._team_group_ids[team.id] = details.aad_group_id
@@ -633,6 +704,8 @@ class ManagerDeskBot(TeamsActivityHandler):
             card_activity_id=activity.reply_to_id,
             team_thread_id=team_thread_id,
             resolve_team_group_id=resolve_team_group_id,
+            reference=reference_of(activity, tenant_id),
+            activity_id=activity.id,
         )
 
     def _refuse_tenant(self, turn: Turn) -> bool:
@@ -751,7 +824,7 @@ def make_token_provider(
     settings: Settings,
     dev_key: Any,
     *,
-    storage: SqliteStorage | None = None,
+    storage: StateStore | None = None,
     sso_token_source: Callable[[UserIdentity], Awaitable[str | None]] | None = None,
     http_client: Any = None,
 ) -> TokenProvider:
@@ -789,7 +862,7 @@ async def create_app(
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
     install_log_redaction([settings.app_password])
-    storage = SqliteStorage(settings.state_db)
+    storage = await open_store(settings)
     signin = SignInState(storage) if settings.auth_mode == "sso" else None
     if token_provider is None:
         dev_key = None
@@ -804,7 +877,7 @@ async def create_app(
                 http_client=msal_http_client,
             )
         except Exception:
-            storage.close()
+            await storage.aclose()
             raise
     session = aiohttp.ClientSession()
     retry = RetryPolicy(
@@ -813,13 +886,15 @@ async def create_app(
         timeout_seconds=settings.graph_timeout_seconds,
     )
     graph = GraphClient(session, settings.graph_base_url, token_provider, retry)
-    services = Services(settings=settings, graph=graph, storage=storage, forms=FormStore(storage))
+    forms = FormStore(storage, open_seconds=settings.form_open_days * DAY, done_seconds=settings.form_done_days * DAY)
+    services = Services(settings=settings, graph=graph, storage=storage, forms=forms)
     bot = ManagerDeskBot(build_root_router(services), settings, token_provider=token_provider, signin=signin)
     authentication = ConfigurationBotFrameworkAuthentication(
         AuthConfig(settings, auth_extra), credentials_factory=credentials_factory
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
+    services.outbound = ConnectorOutbound(adapter, settings.app_id)
 
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -852,11 +927,11 @@ async def create_app(
 
     async def close(_: web.Application) -> None:
         try:
-            await asyncio.wait_for(bot.idle(), timeout=10)
+            await asyncio.wait_for(asyncio.gather(bot.idle(), FormFlow.idle()), timeout=10)
         except TimeoutError:
-            log.warning("shutting down with resumed actions still running")
+            log.warning("shutting down with resumed actions or creates still running")
         await session.close()
-        storage.close()
+        await storage.aclose()
 
     app = web.Application()
     app[SERVICES_KEY] = services

@@ -14,8 +14,9 @@ from bot.auth.tokens import TokenProvider
 from bot.settings import Settings
 from tests.teams import Connector, TeamsClient, start_connector
 
-if importlib.util.find_spec("tests.fixtures_sandbox") is not None:
-    pytest_plugins = ["tests.fixtures_sandbox"]
+pytest_plugins = [
+    plugin for plugin in ("tests.fixtures_sandbox", "tests.fixtures_azurite") if importlib.util.find_spec(plugin)
+]
 
 
 @pytest.fixture

@@ -93,3 +93,21 @@ async def replace_shift(
     graph: GraphClient, user: UserIdentity, team_id: str, shift_id: str, body: dict[str, Any]
 ) -> None:
     await graph.put(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", shift_id, body=body)
+
+
+async def already_replaced(
+    graph: GraphClient, user: UserIdentity, team_id: str, replaces: dict[str, Any], body: dict[str, Any]
+) -> bool:
+    """After an unanswered PUT: does the shift already hold what was sent?"""
+    try:
+        current = await graph.get(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", str(replaces["id"]))
+    except GraphNotFound:
+        return False
+    keys = ("startDateTime", "endDateTime", "displayName")
+    for name in ("sharedShift", "draftShift"):
+        sent, found = body.get(name), current.get(name)
+        if (sent is None) != (found is None):
+            return False
+        if isinstance(sent, dict) and isinstance(found, dict) and any(sent.get(k) != found.get(k) for k in keys):
+            return False
+    return all(current.get(k) == body.get(k) for k in ("userId", "schedulingGroupId"))

@@ -261,6 +261,22 @@ class ShiftFlow(FormFlow):
         zone = str(record.context.get("zone") or "UTC")
         return {**result_of(payload, replaces, self._names(record, payload), zone), "replaced": True}
 
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | None:
+        """The shift an unanswered create made: that member's, with that label, overlapping those times. For an
+        edit, the shift itself if it already holds what was sent (the PUT happened)."""
+        replaces = record.context.get(edit.REPLACES)
+        if isinstance(replaces, dict):
+            if not await edit.already_replaced(
+                self.services.graph, turn.user, payload.team_id, replaces, shift_body(payload)
+            ):
+                return None
+            zone = str(record.context.get("zone") or "UTC")
+            return {**result_of(payload, replaces, self._names(record, payload), zone), "replaced": True}
+        found = await self.directory.shifts_like(turn.user, payload)
+        if not found:
+            return None
+        return result_of(payload, found[0], self._names(record, payload), str(record.context.get("zone") or "UTC"))
+
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         if isinstance(error, GraphForbidden) and "missingadminpermissions" in error.codes:
             return FormView(banner=t(lang, "shift.err.not_manager"))
