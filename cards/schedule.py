@@ -248,3 +248,13 @@ def _number(text: str) -> int | None:
 
 def open_shift_done_card(title: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return confirmation_card(title, [facts([(name, plain(value)) for name, value in pairs])])
+
+
+def copy_progress_card(form_id: str, title: str, lines: list[str], retry: str | None, lang: Lang) -> dict[str, Any]:
+    """A copy's progress or its summary; `retry` titles the button that retries only the failed shifts."""
+    body: list[ac.CardElement] = [heading(title), *(paragraph(line) for line in lines)]
+    actions: list[ac.Action] = []
+    if retry:
+        actions.append(execute(retry, "schedule.copyRetry", form_id, send_inputs=False, style="positive"))
+    actions.append(execute(t(lang, "schedule.back"), "schedule.back", form_id, send_inputs=False))
+    return envelope(body, actions)

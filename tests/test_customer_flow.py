@@ -338,7 +338,10 @@ async def test_not_staff_of_the_business_is_explained(desk: Desk) -> None:
         ({"status": 404, "code": "ErrorItemNotFound"}, "This Bookings business was not found"),
         ({"status": 429, "count": 3, "retryAfter": 0}, "Microsoft 365 is busy right now. Nothing was created."),
         ({"status": 429, "retryAfter": 30}, "Please try again in 30 seconds."),
-        ({"status": 503, "count": 1, "retryAfter": 0}, "Microsoft 365 did not answer in time, so it may or may not have been created."),
+        (
+            {"status": 503, "count": 1, "retryAfter": 0},
+            "Microsoft 365 did not answer in time, so it may or may not have been created.",
+        ),
         (
             {"status": 400, "code": "InvalidModel", "message": "The business is not accepting customers."},
             "Microsoft 365 refused this: The business is not accepting customers.",

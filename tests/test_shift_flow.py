@@ -433,7 +433,10 @@ def shifts_error(code: str, message: str, inner: str | None = None) -> dict[str,
             "Microsoft 365 refused this: The shift cannot be in a locked period.",
         ),
         ({"status": 429, "retryAfter": 0.2, "count": 3}, "Please try again in 1 seconds."),
-        ({"status": 503, "count": 1, "retryAfter": 0.1}, "Microsoft 365 did not answer in time, so it may or may not have been created."),
+        (
+            {"status": 503, "count": 1, "retryAfter": 0.1},
+            "Microsoft 365 did not answer in time, so it may or may not have been created.",
+        ),
     ],
     ids=["403-not-manager", "404-no-shifts", "400-message", "429-after-retries", "503-after-retries"],
 )

@@ -121,6 +121,11 @@ class GraphClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
 
+    def with_retry(self, retry: RetryPolicy) -> GraphClient:
+        """The same client (session, tokens, base) with another retry policy, e.g. one attempt only for a caller
+        that paces and retries its own writes."""
+        return GraphClient(self._session, self._base, self._tokens, retry, self._sleep)
+
     def url(self, *segments: str, params: dict[str, str] | None = None) -> URL:
         path = "/".join(encode_segment(s) for s in segments)
         url = URL(f"{self._base}/{path}", encoded=True)

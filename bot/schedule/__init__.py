@@ -79,4 +79,16 @@ def build_router(services: Services, desk: ScheduleDesk | None = None) -> Router
     async def publish(turn: Turn) -> Reply:
         return await desk.publish(turn)
 
+    @router.verb(m.VERB_COPY_RANGE)
+    async def ask_copy(turn: Turn) -> Reply:
+        return await desk.ask_copy(turn)
+
+    @router.verb(m.VERB_COPY_RANGE_CONFIRM)
+    async def copy_range(turn: Turn) -> Reply:
+        return await desk.copy_range(turn)
+
+    @router.verb(m.VERB_COPY_RETRY)
+    async def retry_copy(turn: Turn) -> Reply:
+        return await desk.retry_copy(turn)
+
     return router

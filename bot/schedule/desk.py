@@ -19,6 +19,8 @@ from bot.graph.errors import GraphError, GraphNotFound
 from bot.i18n import Lang, t
 from bot.schedule import model as m
 from bot.schedule import strings as _strings  # noqa: F401 (registers the messages used here)
+from bot.schedule.copy import CopyPlan
+from bot.schedule.copying import Copying, last_plan, plan_of
 from bot.schedule.parser import parse_schedule_args
 from bot.schedule.service import ScheduleService, Window, entry_of
 from bot.schedule.strings import plural
@@ -48,6 +50,7 @@ class ScheduleDesk:
         self.forms: FormStore = services.forms
         self.shift_flow = shift_flow
         self.schedule = ScheduleService(services.graph)
+        self.copying = Copying(services)
         self.now: Clock = now or (lambda: utc_now())
 
     # --- /schedule ---------------------------------------------------------------------------------------------
@@ -154,15 +157,12 @@ class ScheduleDesk:
         days = self._range(record)
         entries = await self.schedule.entries(turn.user, str(context["teamId"]), Window.of(days, zone))
         entries = self._narrowed(record, entries)
-        names = Names(
-            members={user_id: name for name, user_id in context.get("members") or []},
-            groups={group_id: name for name, group_id in context.get("groups") or []},
-            reasons=dict(context.get("reasons") or {}),
-        )
+        names = self._names(record)
         page = page_of(entries, int(context.get("page") or 1), zone, names, turn.lang)
         context["page"] = page.page
         context["seen"] = {e.entry_id: e.last_modified for e in entries if e.kind == "shift"}
         context["drafts"] = sum(1 for e in entries if e.draft)
+        context["shiftCount"] = sum(1 for e in entries if e.kind == "shift" and not e.staged_for_deletion)
         await self.forms.save(record)
         lang = turn.lang
         range_key = "schedule.range_week" if days.period == m.WEEK else "schedule.range_day"
@@ -190,6 +190,15 @@ class ScheduleDesk:
             banner_color=banner_color,
         )
         return schedule_card(view, lang)
+
+    @staticmethod
+    def _names(record: FormRecord) -> Names:
+        context = record.context
+        return Names(
+            members={user_id: name for name, user_id in context.get("members") or []},
+            groups={group_id: name for name, group_id in context.get("groups") or []},
+            reasons=dict(context.get("reasons") or {}),
+        )
 
     @staticmethod
     def _narrowed(record: FormRecord, entries: list[m.Entry]) -> list[m.Entry]:
@@ -427,6 +436,43 @@ class ScheduleDesk:
         return Reply.in_place(
             outcome_card(record.form_id, t(lang, "schedule.publish_title"), lines, lang, color="Good")
         )
+
+    # --- copy a day or a week -------------------------------------------------------------------------------------
+    async def ask_copy(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        return self.copying.ask(turn, record, self._range(record))
+
+    async def copy_range(self, turn: Turn) -> Reply:
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        source = self._range(record)
+        today = self._today(str(record.context.get("zone")))
+        target, error = self.copying.target_error(turn.lang, source, str(turn.data.get(m.TARGET_DATE) or ""), today)
+        if target is None:
+            return self.copying.ask(turn, record, source, error)
+        plan = plan_of(record, source, target, turn.data.get(m.AS_DRAFT) not in (False, "false"))
+        record.context["copyPlan"] = plan.to_json()
+        await self.forms.save(record)
+        return await self._start_copy(turn, record, plan)
+
+    async def retry_copy(self, turn: Turn) -> Reply:
+        """Runs the last copy again: the shifts already copied or skipped are not touched, the failed ones are."""
+        record = await self.load(turn)
+        if isinstance(record, Reply):
+            return record
+        plan = last_plan(record)
+        if plan is None:
+            return await self.refresh(turn, record)
+        return await self._start_copy(turn, record, plan)
+
+    async def _start_copy(self, turn: Turn, record: FormRecord, plan: CopyPlan) -> Reply:
+        try:
+            return await self.copying.start(turn, record, plan, self._names(record))
+        except GraphError as error:
+            return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.copy_finished"), error))
 
     # --- errors --------------------------------------------------------------------------------------------------
     def _failure(self, turn: Turn, title: str, error: GraphError) -> dict[str, Any]:

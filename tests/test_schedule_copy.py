@@ -1,0 +1,160 @@
+"""Copying a day or a week through the bot over HTTP against the sandbox (4 writes/s per team): progress and the
+summary on the card through Outbound, overlaps skipped, each source shift copied once across a second press, 429s
+and 503s, and a restart midway. Sizes are kept small here; bench/schedule_copy.py measures a 40-shift week."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.schedule import copy as copy_module
+from bot.schedule import copying as copying_module
+from bot.schedule.copying import Copying
+from tests.conftest import BotFactory
+from tests.desk import start_desk, texts
+from tests.fixtures_sandbox import MEGAN_OID, TEAM_ID, SandboxHandle
+from tests.teams import Connector, card_of
+from tests.test_schedule_flow import Desk
+
+SCHEDULE = f"/teams/{TEAM_ID}/schedule"
+TODAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.schedule.desk.utc_now", lambda: TODAY)
+
+
+@pytest.fixture
+async def desk(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, week_sandbox: SandboxHandle
+) -> Desk:
+    return await start_desk(Desk, bot_factory, connector, http, week_sandbox)
+
+
+async def posted_copies(desk: Desk) -> list[dict[str, Any]]:
+    return [r for r in await desk.sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/shifts")]
+
+
+async def shifts_between(desk: Desk, start: str, end: str) -> list[dict[str, Any]]:
+    shifts = await desk.shifts()
+    return [s for s in shifts if start <= (s["draftShift"] or s["sharedShift"])["startDateTime"] < end]
+
+
+def last_update(connector: Connector) -> dict[str, Any]:
+    card = card_of(connector.updates()[-1].body)
+    assert card is not None
+    return card
+
+
+async def ask_copy(desk: Desk, command: str, target: str, *, as_draft: str = "true") -> dict[str, Any]:
+    await desk.say(command)
+    await desk.press("Copy this week" if "week" in command else "Copy this day")
+    desk.fill({"Copy to": target, "Copies": as_draft})
+    desk.copy_press = desk.data_for("Copy")
+    return await desk.press("Copy")
+
+
+async def press_copy_again(desk: Desk) -> dict[str, Any]:
+    """The same Copy button pressed once more, with what it posted the first time."""
+    verb, data = desk.copy_press
+    return await desk.execute(verb, data)
+
+
+async def test_a_members_week_is_copied_as_drafts_with_a_summary(desk: Desk, connector: Connector) -> None:
+    first = await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-16")
+    await Copying.idle()
+    final = last_update(connector) if connector.updates() else first
+    assert "Copy finished" in texts(final)
+    assert "6 of 6 done: 6 copied, 0 skipped because they would overlap, 0 failed." in texts(final)
+    copies = await shifts_between(desk, "2026-12-13T23:00:00Z", "2026-12-20T23:00:00Z")
+    assert len(copies) == 6 and all(c["draftShift"] and c["sharedShift"] is None for c in copies)
+    night = next(c for c in copies if c["draftShift"]["displayName"] == "Night clean")
+    assert (night["draftShift"]["startDateTime"], night["draftShift"]["endDateTime"]) == (
+        "2026-12-16T21:00:00Z", "2026-12-17T05:00:00Z",
+    )  # fmt: skip
+    desk.check_cards()
+
+
+async def test_a_second_press_and_a_second_card_copy_nothing_twice(desk: Desk, connector: Connector) -> None:
+    await ask_copy(desk, "/schedule 2026-12-08 megan", "2026-12-15")
+    again = await press_copy_again(desk)
+    await Copying.idle()
+    await ask_copy(desk, "/schedule 2026-12-08 megan", "2026-12-15")  # the same copy, asked from a new card
+    await Copying.idle()
+    assert len(await posted_copies(desk)) == 1
+    assert "1 of 1 done: 1 copied" in texts(last_update(connector) if connector.updates() else again)
+
+
+async def test_overlapping_copies_are_skipped_and_said(desk: Desk, connector: Connector) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/planning 2026-12-07 megan")
+    await desk.press("Copier cette journée")
+    desk.fill({"Copier vers": "2026-12-08"})  # Megan already opens on Tuesday, at the same hours
+    card = await desk.press("Copier")
+    await Copying.idle()
+    final = last_update(connector) if connector.updates() else card
+    assert "1 sur 1 traités : 0 copié, 1 ignoré car il chevaucherait un poste, 0 en échec." in texts(final)
+    assert await posted_copies(desk) == []
+
+
+async def test_throttling_and_lost_answers_still_copy_each_shift_once(desk: Desk, connector: Connector) -> None:
+    await desk.sandbox.inject(status=429, retryAfter=1, count=2, match=r"^POST .*/schedule/shifts$")
+    await desk.sandbox.inject(status=503, count=2, match=r"^POST .*/schedule/shifts$")
+    first = await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-14", as_draft="false")
+    await Copying.idle()
+    final = last_update(connector) if connector.updates() else first
+    assert "6 of 6 done: 6 copied" in texts(final)
+    copies = await shifts_between(desk, "2026-12-13T23:00:00Z", "2026-12-20T23:00:00Z")
+    starts = Counter((c["sharedShift"]["startDateTime"], c["userId"]) for c in copies)
+    assert len(copies) == 6 and set(starts.values()) == {1}
+    statuses = Counter(r["status"] for r in await posted_copies(desk))
+    assert statuses == {201: 6, 429: 2, 503: 2}
+
+
+async def test_a_failed_shift_is_reported_and_only_it_is_retried(desk: Desk, connector: Connector) -> None:
+    await desk.sandbox.inject(status=403, count=1, code="Forbidden", match=r"^POST .*/schedule/shifts$")
+    first = await ask_copy(desk, "/schedule 2026-12-08 week megan", "2026-12-21")
+    await Copying.idle()
+    final = last_update(connector) if connector.updates() else first
+    assert "6 of 6 done: 5 copied, 0 skipped because they would overlap, 1 failed." in texts(final)
+    assert "Not copied:" in texts(final)
+    desk.show(final)
+    retried = await desk.press("Retry the one that failed")
+    await Copying.idle()
+    final = last_update(connector) if len(connector.updates()) else retried
+    assert "6 copied" in texts(final) and "0 failed" in texts(final)
+    assert Counter(r["status"] for r in await posted_copies(desk)) == {201: 6, 403: 1}
+
+
+async def test_a_restart_midway_copies_only_what_is_left(
+    bot_factory: BotFactory,
+    connector: Connector,
+    http: aiohttp.ClientSession,
+    week_sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(copy_module, "CLAIM_SECONDS", 0.5)
+    monkeypatch.setattr(copying_module, "LEASE_SECONDS", 0.5)
+    desk = await start_desk(Desk, bot_factory, connector, http, week_sandbox)
+    await week_sandbox.inject(delay=1.0, count=100, match=r"^POST .*/schedule/shifts$")  # slow writes
+    await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-14")
+    await asyncio.sleep(1.6)  # a few copies are done, some are in flight
+    for task in list(Copying._running):
+        task.cancel()  # the instance dies
+    await asyncio.gather(*Copying._running, return_exceptions=True)
+    await week_sandbox.clear_faults()
+    await asyncio.sleep(0.6)  # the claims and the lease run out
+    again = await press_copy_again(desk)  # after the restart, the manager presses again
+    await Copying.idle()
+    final = last_update(connector) if connector.updates() else again
+    assert "6 of 6 done: 6 copied" in texts(final)
+    copies = await shifts_between(desk, "2026-12-13T23:00:00Z", "2026-12-20T23:00:00Z")
+    assert len(copies) == 6
+    assert len({(c["userId"], c["draftShift"]["startDateTime"]) for c in copies}) == 6
+    assert MEGAN_OID in {c["userId"] for c in copies}
