@@ -23,6 +23,7 @@ MAX_CARD_BYTES = 28_000  # Teams refuses bigger messages
 
 class Desk(BaseDesk):
     copy_press: tuple[str, dict[str, Any]] = ("", {})
+
     async def shifts(self) -> list[dict[str, Any]]:
         return list((await self.sandbox.call("GET", f"{SCHEDULE}/shifts")).body["value"])
 

@@ -37,6 +37,7 @@ log = logging.getLogger("managerdesk.schedule.copy")
 
 class Copying:
     _running: ClassVar[set[asyncio.Task[None]]] = set()
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = services.storage
