@@ -250,3 +250,11 @@ async def test_more_than_four_writes_a_second_on_a_team_get_429_with_retry_after
     await asyncio.sleep(float(throttled.headers["Retry-After"]))
     again = await week_sandbox.call("POST", f"{SCHEDULE}/shifts", json=bodies[-1])
     assert again.status == 201
+
+
+async def test_a_fault_with_a_probability_hits_about_that_share_of_requests(week_sandbox: SandboxHandle) -> None:
+    await week_sandbox.inject(status=503, count=1000, probability=0.25, seed=3, match="GET .*/timeOffReasons$")
+    statuses = [(await week_sandbox.call("GET", f"{SCHEDULE}/timeOffReasons")).status for _ in range(40)]
+    assert 4 <= statuses.count(503) <= 16 and statuses.count(200) + statuses.count(503) == 40
+    with pytest.raises(ValueError, match="probability"):
+        await week_sandbox.inject(status=503, probability=1.5)
