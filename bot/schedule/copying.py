@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.forms import FormRecord
@@ -61,7 +61,7 @@ class Copying:
                         error=error),
             *toggle_field(m.AS_DRAFT, t(lang, "schedule.as_draft"), t(lang, "schedule.as_draft_title"), True),
         ]  # fmt: skip
-        confirm = (t(lang, "schedule.copy_start"), m.VERB_COPY_RANGE_CONFIRM, {})
+        confirm: tuple[str, str, dict[str, Any]] = (t(lang, "schedule.copy_start"), m.VERB_COPY_RANGE_CONFIRM, {})
         title = t(lang, "schedule.copy_week" if source.period == m.WEEK else "schedule.copy_day")
         return Reply.in_place(confirm_card(record.form_id, title, note, [], confirm, lang, inputs=inputs))
 

@@ -351,7 +351,11 @@ class ScheduleDesk:
             return current
         lang = turn.lang
         pairs = self._facts(record, current, lang)
-        confirm = (t(lang, "schedule.delete_confirm"), m.VERB_DELETE_CONFIRM, {"shiftId": current["id"]})
+        confirm: tuple[str, str, dict[str, Any]] = (
+            t(lang, "schedule.delete_confirm"),
+            m.VERB_DELETE_CONFIRM,
+            {"shiftId": current["id"]},
+        )
         card = confirm_card(
             record.form_id, t(lang, "schedule.delete_title"), t(lang, "schedule.delete_note"), pairs, confirm, lang
         )
@@ -408,7 +412,7 @@ class ScheduleDesk:
             return await self.refresh(turn, record, banner=t(lang, "schedule.publish_none", first=first, last=last))
         note = t(lang, "schedule.publish_note", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last)
         toggle = toggle_field(m.NOTIFY, t(lang, "schedule.notify"), t(lang, "schedule.notify_title"), True)
-        confirm = (t(lang, "schedule.publish_confirm"), m.VERB_PUBLISH_CONFIRM, {})
+        confirm: tuple[str, str, dict[str, Any]] = (t(lang, "schedule.publish_confirm"), m.VERB_PUBLISH_CONFIRM, {})
         card = confirm_card(record.form_id, t(lang, "schedule.publish_title"), note, [], confirm, lang, inputs=toggle)
         return Reply.in_place(card)
 

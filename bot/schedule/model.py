@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 KIND = "schedule"  # the stored view of a /schedule card
 OPEN_KIND = "openshift"
@@ -20,8 +20,8 @@ TARGET_DATE = "schedule.targetDate"
 NOTIFY = "schedule.notify"
 AS_DRAFT = "schedule.asDraft"
 
-DAY = "day"
-WEEK = "week"
+DAY: Final = "day"
+WEEK: Final = "week"
 Period = Literal["day", "week"]
 
 # Verbs.

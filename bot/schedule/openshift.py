@@ -92,7 +92,7 @@ class OpenShiftFlow(FormFlow):
         zone = str(load_zone(turn.timezone, schedule.time_zone))
         values = self._prefill(args, zone, [(g.name, g.group_id) for g in groups])
         values[TEAM] = team.team_id
-        context = {
+        context: dict[str, Any] = {
             "teamId": team.team_id,
             "teamName": team.name,
             "zone": zone,
