@@ -54,8 +54,10 @@ def fixture_with(shifts: int) -> dict[str, Any]:
         member = MEMBERS_OF_RETAIL[slot % len(MEMBERS_OF_RETAIL)]
         start, end = ("07:00", "12:00") if slot < len(MEMBERS_OF_RETAIL) else ("13:00", "18:00")
         begins, ends = span(day, start, end, paris)
-        item: dict[str, Any] = {"displayName": f"Bench {n}", "notes": None, "startDateTime": iso(begins), "endDateTime": iso(ends),
-                "theme": "blue", "activities": []}  # fmt: skip
+        item: dict[str, Any] = {
+            "displayName": f"Bench {n}", "notes": None, "startDateTime": iso(begins), "endDateTime": iso(ends),
+            "theme": "blue", "activities": [],
+        }  # fmt: skip
         made.append({
             "id": f"SHFT_bench-{n:03d}", "createdDateTime": "2026-12-01T00:00:00Z",
             "lastModifiedDateTime": "2026-12-01T00:00:00Z", "userId": member,
