@@ -134,14 +134,14 @@ def _pick_part(view: ScheduleView, lang: Lang) -> list[ac.CardElement]:
         execute(t(lang, "schedule.copy"), "schedule.copy", view.form_id),
         execute(t(lang, "schedule.delete"), "schedule.delete", view.form_id, style="destructive"),
     ]
-    return [section(t(lang, "schedule.pick")), *picker, ac.ActionSet(actions=buttons)]
+    return [section(t(lang, "schedule.act")), *picker, ac.ActionSet(actions=buttons)]
 
 
 def _filters(view: ScheduleView, lang: Lang) -> list[ac.CardElement]:
     periods = [(t(lang, "schedule.period_day"), "day"), (t(lang, "schedule.period_week"), "week")]
     members = [(t(lang, "schedule.all_members"), ALL), *view.members]
     groups = [(t(lang, "schedule.all_groups"), ALL), *view.groups]
-    elements: list[ac.CardElement] = [section(t(lang, "schedule.show"))]
+    elements: list[ac.CardElement] = [section(t(lang, "schedule.other_days"))]
     if len(view.teams) > 1:
         elements += choice_field("schedule.team", t(lang, "schedule.team"), view.teams, view.team)
     elements += date_field("schedule.date", t(lang, "schedule.date"), view.date)

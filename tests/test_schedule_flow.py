@@ -206,7 +206,7 @@ async def test_delete_asks_then_deletes_and_a_deleted_shift_is_said_gone(desk: D
     assert "Delete this shift?" in texts(question) and "Rounds" in texts(question)
     assert await desk.writes() == []
     done = await desk.press("Delete shift")
-    assert "Shift deleted." in texts(done) and "Isaiah Langer" not in texts(done).split("Shift to change")[0]
+    assert "Shift deleted." in texts(done) and "Isaiah Langer" not in texts(done).split("Change one shift")[0]
     assert shift_id not in {s["id"] for s in await desk.shifts()}
     again = await desk.execute(
         "schedule.deleteConfirm", {"formId": desk.data_for("Show")[1]["formId"], "shiftId": shift_id}
@@ -260,7 +260,9 @@ async def test_publish_shares_the_drafts_of_the_range_shown(desk: Desk, lang: st
     said = "The team was notified." if lang == "en" else "L'équipe n'a pas été prévenue."
     assert said in texts(done)
     back = await desk.press("Back to the schedule" if lang == "en" else "Retour au planning")
-    assert ("Draft" if lang == "en" else "Brouillon") not in texts(back).split("Shift to change")[0]
+    assert ("Draft" if lang == "en" else "Brouillon") not in texts(back).split(
+        "Change one shift" if lang == "en" else "Modifier un poste"
+    )[0]
 
 
 # --- open shifts -------------------------------------------------------------------------------------------------
