@@ -14,7 +14,7 @@ from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
 from tests.desk import actions_of, start_desk, texts
 from tests.fixtures_sandbox import MEGAN_OID, TEAM_ID, UNSCHEDULED_TEAM_ID, SandboxHandle
-from tests.teams import Connector
+from tests.teams import TEAM_THREAD_ID, Connector
 
 SCHEDULE = f"/teams/{TEAM_ID}/schedule"
 TODAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday; the fixture week is Mon 7 - Fri 11 December 2026
@@ -143,13 +143,26 @@ async def test_bad_dates_and_unknown_members_are_said_plainly(desk: Desk, lang: 
     assert said in text
 
 
-async def test_a_team_without_shifts_is_explained(
-    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
-) -> None:
-    desk = await start_desk(Desk, bot_factory, connector, http, sandbox)
-    await sandbox.call("GET", f"/teams/{UNSCHEDULED_TEAM_ID}/schedule")
-    text = texts(await desk.say("/schedule"))
-    assert text.startswith("Schedule — Contoso Retail")  # the other team is left out: its Shifts is not set up
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Shifts is not set up for Contoso Kitchen Ops"),
+        ("fr", "Shifts n'est pas configuré pour Contoso Kitchen Ops"),
+    ],
+)
+async def test_a_team_without_shifts_is_explained(desk: Desk, lang: str, said: str) -> None:
+    desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
+    desk.teams.conversation_type = "channel"
+    desk.teams.connector.teams[TEAM_THREAD_ID] = {
+        "id": "19:contoso-kitchen-ops@thread.tacv2",
+        "name": "Kitchen Ops",
+        "aadGroupId": UNSCHEDULED_TEAM_ID,
+    }
+    card = await desk.say("/planning" if lang == "fr" else "/schedule")
+    assert said in texts(card) and "NotStarted" in texts(card)
+    assert texts(card).startswith("Planning" if lang == "fr" else "Schedule")
+    for command in ("/openshift", "/posteouvert"):
+        assert "NotStarted" in texts(await desk.say(command))
 
 
 # --- one shift: edit, copy, delete -----------------------------------------------------------------------------
