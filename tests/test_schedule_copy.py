@@ -5,19 +5,28 @@ and 503s, and a restart midway. Sizes are kept small here; bench/schedule_copy.p
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
+from bot.auth.tokens import DevTokenProvider, UserIdentity
+from bot.graph.client import GraphClient
 from bot.schedule import copy as copy_module
 from bot.schedule import copying as copying_module
+from bot.schedule import model as m
+from bot.schedule.copy import CopyJob, CopyPlan, JobState, Source, copy_body
 from bot.schedule.copying import Copying
+from bot.schedule.limiter import Limiters
+from bot.schedule.service import ScheduleService, Window
+from bot.storage import SqliteStorage
 from tests.conftest import BotFactory
 from tests.desk import start_desk, texts
-from tests.fixtures_sandbox import MEGAN_OID, TEAM_ID, SandboxHandle
+from tests.fixtures_sandbox import ADELE_OID, MEGAN_OID, TEAM_ID, TENANT_ID, SandboxHandle
 from tests.teams import Connector, card_of
 from tests.test_schedule_flow import Desk
 
@@ -104,7 +113,7 @@ async def test_overlapping_copies_are_skipped_and_said(desk: Desk, connector: Co
 
 
 async def test_throttling_and_lost_answers_still_copy_each_shift_once(desk: Desk, connector: Connector) -> None:
-    await desk.sandbox.inject(status=429, retryAfter=1, count=2, match=r"^POST .*/schedule/shifts$")
+    await desk.sandbox.inject(status=429, retryAfter=0.2, count=2, match=r"^POST .*/schedule/shifts$")
     await desk.sandbox.inject(status=503, count=2, match=r"^POST .*/schedule/shifts$")
     first = await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-14", as_draft="false")
     await Copying.idle()
@@ -142,14 +151,20 @@ async def test_a_restart_midway_copies_only_what_is_left(
     monkeypatch.setattr(copy_module, "CLAIM_SECONDS", 0.5)
     monkeypatch.setattr(copying_module, "LEASE_SECONDS", 0.5)
     desk = await start_desk(Desk, bot_factory, connector, http, week_sandbox)
-    await week_sandbox.inject(delay=1.0, count=100, match=r"^POST .*/schedule/shifts$")  # slow writes
-    await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-14")
-    await asyncio.sleep(1.6)  # a few copies are done, some are in flight
+    # The first two writes hang for 2 s (the sandbox still makes them, after the bot is gone).
+    await week_sandbox.inject(delay=2.0, count=2, match=r"^POST .*/schedule/shifts$")
+    await desk.say("/schedule 2026-12-07 week megan")
+    await desk.press("Copy this week")
+    desk.fill({"Copy to": "2026-12-14"})
+    desk.copy_press = desk.data_for("Copy")
+    pressed = asyncio.create_task(desk.press("Copy"))
+    await asyncio.sleep(0.7)  # two copies are done, two are in flight, two not started
     for task in list(Copying._running):
         task.cancel()  # the instance dies
     await asyncio.gather(*Copying._running, return_exceptions=True)
-    await week_sandbox.clear_faults()
-    await asyncio.sleep(0.6)  # the claims and the lease run out
+    await pressed
+    assert len(await shifts_between(desk, "2026-12-13T23:00:00Z", "2026-12-20T23:00:00Z")) < 6  # midway
+    await asyncio.sleep(1.5)  # the two hanging writes land; the claims and the lease have run out
     again = await press_copy_again(desk)  # after the restart, the manager presses again
     await Copying.idle()
     final = last_update(connector) if connector.updates() else again
@@ -158,3 +173,40 @@ async def test_a_restart_midway_copies_only_what_is_left(
     assert len(copies) == 6
     assert len({(c["userId"], c["draftShift"]["startDateTime"]) for c in copies}) == 6
     assert MEGAN_OID in {c["userId"] for c in copies}
+    # The two abandoned writes never reached Graph (None: no answer); the new runner looked, then made them once.
+    assert Counter(r["status"] for r in await posted_copies(desk)) == {201: 6, None: 2}
+
+
+async def test_an_abandoned_claim_whose_copy_exists_is_adopted_not_posted_again(
+    week_sandbox: SandboxHandle, tmp_path: Any
+) -> None:
+    """A runner died after its POST reached Graph but before it recorded the outcome: the next runner finds the
+    copy in Graph and records it, without a second POST."""
+    async with aiohttp.ClientSession() as session:
+        graph = GraphClient(session, week_sandbox.base_url, DevTokenProvider(week_sandbox.key))
+        user = UserIdentity(aad_object_id=ADELE_OID, tenant_id=TENANT_ID)
+        plan = CopyPlan(TEAM_ID, "Europe/Paris", m.Range(date(2026, 12, 8), 1), date(2026, 12, 22), as_draft=True)
+        zone = ZoneInfo(plan.zone)
+        entries = await ScheduleService(graph).entries(user, TEAM_ID, Window.of(plan.source, zone))
+        opening = next(e for e in entries if e.label == "Opening")
+        body = copy_body(opening.raw, plan.offset, zone, True)
+        assert body is not None
+        made = await week_sandbox.call("POST", f"{SCHEDULE}/shifts", json=body)  # the dead runner's POST
+        store = SqliteStorage(tmp_path / "state.db")
+        key = f"schedcopy:{plan.job_id}:{opening.entry_id}"
+        await store.create(key, {"state": "claimed", "until": time.time() - 1})  # its claim, run out
+        job = CopyJob(graph, store, Limiters(), user, plan)
+
+        async def quiet(_: JobState) -> None:
+            return None
+
+        state = await job.run([Source(opening.entry_id, "Opening", body)], quiet)
+        record = await store.get(key)
+        await store.aclose()
+    assert (state.copied, state.failed) == (1, {})
+    assert record is not None and record.value == {"state": "copied", "copyId": made.body["id"], "adopted": True}
+    assert len(await posted_copies_of(week_sandbox)) == 1
+
+
+async def posted_copies_of(sandbox: SandboxHandle) -> list[dict[str, Any]]:
+    return [r for r in await sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/shifts")]
