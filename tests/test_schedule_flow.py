@@ -133,8 +133,9 @@ async def test_drafts_and_time_off_show_to_the_manager_only_what_graph_sends(des
         ("fr", "/planning 2028-01-10", "Le lundi 10 janvier 2028 est trop loin"),
         ("en", "/schedule 2026-02-30", "“2026-02-30” is not a date"),
         ("fr", "/planning 2026-02-30", "« 2026-02-30 » n'est pas une date"),
-        ("en", "/schedule Zebulon", "I did not use: Zebulon"),
-        ("fr", "/planning Zébulon", "Je n'ai pas utilisé : Zébulon"),
+        ("en", "/schedule Zebulon", "“Zebulon” is neither a member nor a scheduling group of Contoso Retail"),
+        ("fr", "/planning Zébulon", "« Zébulon » n'est ni un membre ni un groupe de planification de Contoso Retail"),
+        ("en", "/schedule megan 9:00-10:00", "I did not use: 09:00-10:00"),
     ],
 )
 async def test_bad_dates_and_unknown_members_are_said_plainly(desk: Desk, lang: str, command: str, said: str) -> None:

@@ -80,7 +80,11 @@ class ScheduleDesk:
             await members.members(turn.user, team.team_id),
             [(name, group_id) for name, group_id in context["groups"]],
         )
-        notices = self._notices(turn.lang, parsed.bad_date, parsed.unused, parsed.ambiguous)
+        notices = self._notices(turn.lang, parsed.bad_date, [], parsed.ambiguous)
+        if parsed.unused:
+            key = "schedule.err.unused" if parsed.member_id or parsed.group_id else "schedule.err.no_member"
+            words = plain(" ".join(parsed.unused))
+            notices.append(t(turn.lang, key, words=words, team=plain(team.name)))
         day = parsed.day
         too_far = self._too_far(turn.lang, day, today)
         if too_far:

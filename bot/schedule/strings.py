@@ -74,6 +74,7 @@ i18n.register(
         "schedule.err.date": "“{text}” is not a date. Use the date picker or write it as 2026-12-07.",
         "schedule.err.too_far": "{day} is too far away. Pick a date between {first} and {last}.",
         "schedule.err.unused": "I did not use: {words}",
+        "schedule.err.no_member": "“{words}” is neither a member nor a scheduling group of {team}: showing everyone.",
         "schedule.err.ambiguous": "“{words}” fits several members ({names}): showing everyone.",
         "schedule.err.load": "The schedule could not be loaded.",
         "schedule.delete_title": "Delete this shift?",
@@ -180,6 +181,8 @@ i18n.register(
         "schedule.err.date": "« {text} » n'est pas une date. Utilisez le sélecteur ou écrivez-la 2026-12-07.",
         "schedule.err.too_far": "Le {day} est trop loin. Choisissez une date entre le {first} et le {last}.",
         "schedule.err.unused": "Je n'ai pas utilisé : {words}",
+        "schedule.err.no_member": "« {words} » n'est ni un membre ni un groupe de planification de {team} : tout le "
+        "monde est affiché.",
         "schedule.err.ambiguous": "« {words} » correspond à plusieurs membres ({names}) : tout le monde est affiché.",
         "schedule.err.load": "Le planning n'a pas pu être chargé.",
         "schedule.delete_title": "Supprimer ce poste ?",
