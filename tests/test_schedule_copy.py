@@ -210,3 +210,15 @@ async def test_an_abandoned_claim_whose_copy_exists_is_adopted_not_posted_again(
 
 async def posted_copies_of(sandbox: SandboxHandle) -> list[dict[str, Any]]:
     return [r for r in await sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/shifts")]
+
+
+async def test_past_the_invoke_budget_the_card_shows_progress_then_is_updated_with_the_summary(
+    desk: Desk, connector: Connector
+) -> None:
+    await desk.sandbox.inject(delay=2.0, count=6, match=r"^POST .*/schedule/shifts$")  # slow Graph
+    answer = await ask_copy(desk, "/schedule 2026-12-07 week megan", "2026-12-14")
+    assert "Copying…" in texts(answer) and "of 6 done" in texts(answer)  # Teams got its answer in time
+    await Copying.idle()
+    [update] = [u for u in connector.updates() if "Copy finished" in texts(card_of(u.body))]
+    assert update.path.endswith("/activities/activity-1")  # the card that was pressed
+    assert "6 of 6 done: 6 copied" in texts(card_of(update.body))
