@@ -312,3 +312,19 @@ async def test_an_open_shift_needs_slots_and_valid_times(desk: Desk) -> None:
     assert desk.error("Slots") == "Enter a number of slots from 1 to 100."
     assert desk.error("End time") is not None
     assert [w for w in await desk.writes()] == []
+
+
+async def test_a_schedule_card_acts_only_for_its_manager_in_its_conversation(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-08")
+    desk.pick("Isaiah Langer")
+    verb, data = desk.data_for("Delete")
+    desk.teams.user = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": MEGAN_OID}
+    assert "This card is out of date" in texts(await desk.execute(verb, data))
+    desk.teams.user = {
+        "id": "29:user-adele",
+        "name": "Adele Vance",
+        "aadObjectId": "6e1a9b1c-2d4f-4e37-9a8b-1c2d3e4f5a61",
+    }
+    desk.teams.conversation_type = "groupChat"  # the same card id, pressed from another conversation
+    assert "This card is out of date" in texts(await desk.execute(verb, data))
+    assert await desk.writes() == []

@@ -97,7 +97,9 @@ class ScheduleDesk:
             m.MEMBER: parsed.member_id or ALL,
             m.GROUP: parsed.group_id or ALL,
         }
-        record = await self.forms.create(m.KIND, turn.user.aad_object_id, values, **context)
+        record = await self.forms.create(
+            m.KIND, turn.user.aad_object_id, values, conversation=turn.conversation_id, **context
+        )
         return record, notices
 
     async def _team_context(self, turn: Turn, team: TeamOption) -> dict[str, Any]:
@@ -218,8 +220,10 @@ class ScheduleDesk:
 
     # --- card actions ------------------------------------------------------------------------------------------
     async def load(self, turn: Turn) -> FormRecord | Reply:
+        """The card's record, if the card belongs to this manager in this conversation; else a notice."""
         record = await self.forms.load(str(turn.data.get("formId") or ""), m.KIND)
-        if record is None or record.owner != turn.user.aad_object_id:
+        mine = record is not None and record.owner == turn.user.aad_object_id
+        if record is None or not mine or record.context.get("conversation") != turn.conversation_id:
             return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
         return record
 
