@@ -71,12 +71,17 @@ async def get_schedule(request: web.Request) -> web.Response:
     return json_response(body)
 
 
+def whole_collection(request: web.Request, kind: str, name: str) -> web.Response:
+    """A scheduled team's collection `name` (documents of `kind`), paged, with no query options but $top."""
+    team = scheduled_team(request)
+    found = request.app[STORE].all_of(kind, team["id"])
+    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/{name}"), **page(request, found)}
+    return json_response(body)
+
+
 @requires(*SCHEDULE_READ)
 async def list_scheduling_groups(request: web.Request) -> web.Response:
-    team = scheduled_team(request)
-    groups = request.app[STORE].all_of("group", team["id"])
-    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/schedulingGroups"), **page(request, groups)}
-    return json_response(body)
+    return whole_collection(request, "group", "schedulingGroups")
 
 
 def writable_team(request: web.Request) -> Doc:

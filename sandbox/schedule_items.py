@@ -18,6 +18,7 @@ from sandbox.schedule import (
     item_not_found,
     scheduled_team,
     wants_new_enums,
+    whole_collection,
     writable_team,
 )
 from sandbox.schedule_filter import matching, parse_filter
@@ -202,10 +203,7 @@ async def delete_time_off(request: web.Request) -> web.Response:
 
 @requires(*SCHEDULE_READ)
 async def list_time_off_reasons(request: web.Request) -> web.Response:
-    team = scheduled_team(request)
-    reasons = request.app[STORE].all_of("timeOffReason", team["id"])
-    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/timeOffReasons"), **page(request, reasons)}
-    return json_response(body)
+    return whole_collection(request, "timeOffReason", "timeOffReasons")
 
 
 def _member(team: Doc, user_id: str) -> str:

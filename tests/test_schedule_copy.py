@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,23 +27,16 @@ from bot.storage import SqliteStorage
 from tests.conftest import BotFactory
 from tests.desk import start_desk, texts
 from tests.fixtures_sandbox import ADELE_OID, MEGAN_OID, TEAM_ID, TENANT_ID, SandboxHandle
+from tests.fixtures_schedule import SCHEDULE
+from tests.fixtures_schedule import ScheduleDesk as Desk
 from tests.teams import Connector, card_of
-from tests.test_schedule_flow import Desk
 
-SCHEDULE = f"/teams/{TEAM_ID}/schedule"
-TODAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.schedule.desk.utc_now", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("schedule_today")
 
 
 @pytest.fixture
-async def desk(
-    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, week_sandbox: SandboxHandle
-) -> Desk:
-    return await start_desk(Desk, bot_factory, connector, http, week_sandbox)
+def desk(week_desk: Desk) -> Desk:
+    return week_desk
 
 
 async def posted_copies(desk: Desk) -> list[dict[str, Any]]:

@@ -4,61 +4,24 @@ sandbox serving the fixture week (sandbox/fixture-week.json), in English and in 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
 
-import aiohttp
 import pytest
 
-from tests.conftest import BotFactory
-from tests.desk import Desk as BaseDesk
-from tests.desk import actions_of, start_desk, texts
-from tests.fixtures_sandbox import MEGAN_OID, TEAM_ID, UNSCHEDULED_TEAM_ID, SandboxHandle
-from tests.teams import TEAM_THREAD_ID, Connector
+from tests.desk import actions_of, texts
+from tests.fixtures_sandbox import MEGAN_OID, UNSCHEDULED_TEAM_ID
+from tests.fixtures_schedule import SCHEDULE
+from tests.fixtures_schedule import ScheduleDesk as Desk
+from tests.teams import TEAM_THREAD_ID
 
-SCHEDULE = f"/teams/{TEAM_ID}/schedule"
-TODAY = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday; the fixture week is Mon 7 - Fri 11 December 2026
 MAX_CARD_BYTES = 28_000  # Teams refuses bigger messages
 
 
-class Desk(BaseDesk):
-    copy_press: tuple[str, dict[str, Any]] = ("", {})
-
-    async def shifts(self) -> list[dict[str, Any]]:
-        return list((await self.sandbox.call("GET", f"{SCHEDULE}/shifts")).body["value"])
-
-    async def writes(self) -> list[dict[str, Any]]:
-        return [r for r in await self.sandbox.requests() if r["method"] in ("POST", "PUT", "DELETE")]
-
-    def pick(self, *words: str) -> str:
-        """Chooses, in the shift picker, the shift whose title has all these words; returns its id."""
-        [picker] = [el for el in self.card_inputs() if el["id"] == "schedule.pick"]
-        [choice] = [c for c in picker["choices"] if all(w in c["title"] for w in words)]
-        self.inputs["schedule.pick"] = choice["value"]
-        return str(choice["value"])
-
-    async def press_stale(self, title: str) -> dict[str, Any]:
-        """Presses a button of the card before the last one (a second press of a stale copy)."""
-        previous = self.seen[-2]
-        [action] = [a for a in actions_of(previous) if a.get("title") == title]
-        return await self.execute(action["verb"], {**action.get("data", {}), **self.inputs})
-
-    def card_inputs(self) -> list[dict[str, Any]]:
-        from tests.cardcheck import iter_inputs
-
-        return list(iter_inputs(self.card))
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.schedule.desk.utc_now", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("schedule_today")
 
 
 @pytest.fixture
-async def desk(
-    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, week_sandbox: SandboxHandle
-) -> Desk:
-    return await start_desk(Desk, bot_factory, connector, http, week_sandbox)
+def desk(week_desk: Desk) -> Desk:
+    return week_desk
 
 
 async def test_the_week_view_lists_shifts_drafts_open_shifts_and_time_off_in_local_time(desk: Desk) -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.commands import OPENSHIFT, SCHEDULE
 from bot.router import Router
 from bot.schedule import model as m
@@ -19,76 +21,32 @@ def build_router(services: Services, desk: ScheduleDesk | None = None) -> Router
     open_shift = OpenShiftFlow(services, shift_flow)
     router = Router()
 
-    @router.command(OPENSHIFT)
-    async def new_open_shift(turn: Turn, args: str) -> list[Reply]:
-        return [await open_shift.start(turn, args)]
-
-    @router.verb(VERB_SUBMIT)
-    async def submit_open_shift(turn: Turn) -> Reply:
-        return await open_shift.submit(turn)
-
-    @router.verb(VERB_CANCEL)
-    async def cancel_open_shift(turn: Turn) -> Reply:
-        return await open_shift.cancel(turn)
-
     @router.command(SCHEDULE)
     async def show_schedule(turn: Turn, args: str) -> list[Reply]:
         return [await desk.start(turn, args)]
 
-    @router.verb(m.VERB_SHOW)
-    async def show(turn: Turn) -> Reply:
-        return await desk.show(turn)
+    @router.command(OPENSHIFT)
+    async def new_open_shift(turn: Turn, args: str) -> list[Reply]:
+        return [await open_shift.start(turn, args)]
 
-    @router.verb(m.VERB_PREVIOUS)
-    async def previous(turn: Turn) -> Reply:
-        return await desk.move(turn, -1)
-
-    @router.verb(m.VERB_NEXT)
-    async def following(turn: Turn) -> Reply:
-        return await desk.move(turn, 1)
-
-    @router.verb(m.VERB_PAGE)
-    async def page(turn: Turn) -> Reply:
-        return await desk.page(turn)
-
-    @router.verb(m.VERB_BACK)
-    async def back(turn: Turn) -> Reply:
-        return await desk.back(turn)
-
-    @router.verb(m.VERB_EDIT)
-    async def edit(turn: Turn) -> Reply:
-        return await desk.edit(turn)
-
-    @router.verb(m.VERB_COPY)
-    async def copy(turn: Turn) -> Reply:
-        return await desk.edit(turn, copy=True)
-
-    @router.verb(m.VERB_DELETE)
-    async def ask_delete(turn: Turn) -> Reply:
-        return await desk.ask_delete(turn)
-
-    @router.verb(m.VERB_DELETE_CONFIRM)
-    async def delete(turn: Turn) -> Reply:
-        return await desk.delete(turn)
-
-    @router.verb(m.VERB_PUBLISH)
-    async def ask_publish(turn: Turn) -> Reply:
-        return await desk.ask_publish(turn)
-
-    @router.verb(m.VERB_PUBLISH_CONFIRM)
-    async def publish(turn: Turn) -> Reply:
-        return await desk.publish(turn)
-
-    @router.verb(m.VERB_COPY_RANGE)
-    async def ask_copy(turn: Turn) -> Reply:
-        return await desk.ask_copy(turn)
-
-    @router.verb(m.VERB_COPY_RANGE_CONFIRM)
-    async def copy_range(turn: Turn) -> Reply:
-        return await desk.copy_range(turn)
-
-    @router.verb(m.VERB_COPY_RETRY)
-    async def retry_copy(turn: Turn) -> Reply:
-        return await desk.retry_copy(turn)
-
+    verbs: dict[str, Callable[[Turn], Awaitable[Reply]]] = {
+        VERB_SUBMIT: open_shift.submit,
+        VERB_CANCEL: open_shift.cancel,
+        m.VERB_SHOW: desk.show,
+        m.VERB_PREVIOUS: lambda turn: desk.move(turn, -1),
+        m.VERB_NEXT: lambda turn: desk.move(turn, 1),
+        m.VERB_PAGE: desk.page,
+        m.VERB_BACK: desk.back,
+        m.VERB_EDIT: desk.edit,
+        m.VERB_COPY: lambda turn: desk.edit(turn, copy=True),
+        m.VERB_DELETE: desk.ask_delete,
+        m.VERB_DELETE_CONFIRM: desk.delete,
+        m.VERB_PUBLISH: desk.ask_publish,
+        m.VERB_PUBLISH_CONFIRM: desk.publish,
+        m.VERB_COPY_RANGE: desk.ask_copy,
+        m.VERB_COPY_RANGE_CONFIRM: desk.copy_range,
+        m.VERB_COPY_RETRY: desk.retry_copy,
+    }
+    for verb, handler in verbs.items():
+        router.verb(verb)(handler)
     return router

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,15 @@ log = logging.getLogger("managerdesk.schedule")
 Clock = Callable[[], datetime]
 
 
+@dataclass(frozen=True)
+class Said:
+    """What the schedule card says above the schedule: a banner and notices."""
+
+    banner: str | None = None
+    color: str = "Attention"
+    notices: tuple[str, ...] = ()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -59,7 +69,7 @@ class ScheduleDesk:
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 record, notices = await self._open(turn, args)
-                card = await self._render(turn, record, notices=notices)
+                card = await self._render(turn, record, Said(notices=tuple(notices)))
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, title, [problem.message]))
         except GraphError as error:
@@ -148,15 +158,7 @@ class ScheduleDesk:
         period: m.Period = m.WEEK if record.values.get(m.PERIOD) == m.WEEK else m.DAY
         return m.Range.of(day, period)
 
-    async def _render(
-        self,
-        turn: Turn,
-        record: FormRecord,
-        *,
-        notices: list[str] | None = None,
-        banner: str | None = None,
-        banner_color: str = "Attention",
-    ) -> dict[str, Any]:
+    async def _render(self, turn: Turn, record: FormRecord, said: Said | None = None) -> dict[str, Any]:
         """Reads the range from Graph, keeps what was seen, and builds the card."""
         context = record.context
         zone = load_zone(context.get("zone"))
@@ -191,9 +193,9 @@ class ScheduleDesk:
             pages=page.pages,
             has_drafts=context["drafts"] > 0,
             empty=t(lang, "schedule.empty"),
-            notices=notices or [],
-            banner=banner,
-            banner_color=banner_color,
+            notices=list(said.notices) if said else [],
+            banner=said.banner if said else None,
+            banner_color=said.color if said else "Attention",
         )
         return schedule_card(view, lang)
 
@@ -231,14 +233,15 @@ class ScheduleDesk:
         self,
         turn: Turn,
         record: FormRecord,
-        *,
-        notices: list[str] | None = None,
         banner: str | None = None,
-        banner_color: str = "Attention",
+        *,
+        notices: tuple[str, ...] = (),
+        color: str = "Attention",
     ) -> Reply:
+        """The schedule card again, read afresh, with what to say on top."""
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                card = await self._render(turn, record, notices=notices, banner=banner, banner_color=banner_color)
+                card = await self._render(turn, record, Said(banner, color, notices))
         except GraphError as error:
             return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
         return Reply.in_place(card)
@@ -269,7 +272,7 @@ class ScheduleDesk:
             problem = await self._switch_team(turn, record, wanted_team)
             if problem is not None:
                 return problem
-        return await self.refresh(turn, record, notices=notices)
+        return await self.refresh(turn, record, notices=tuple(notices))
 
     @staticmethod
     def _known(value: Any, pairs: Any) -> str:
@@ -297,7 +300,7 @@ class ScheduleDesk:
         moved = self._range(record).moved(steps)
         too_far = self._too_far(turn.lang, moved.first, self._today(str(record.context.get("zone"))))
         if too_far:
-            return await self.refresh(turn, record, notices=[too_far])
+            return await self.refresh(turn, record, notices=(too_far,))
         record.values[m.DATE] = moved.first.isoformat()
         record.context["page"] = 1
         return await self.refresh(turn, record)
@@ -321,16 +324,16 @@ class ScheduleDesk:
         shift_id = shift_id or str(turn.data.get(m.PICK) or "")
         seen = record.context.get("seen") or {}
         if shift_id not in seen:
-            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.pick"))
+            return await self.refresh(turn, record, t(turn.lang, "schedule.err.pick"))
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 current = await self.schedule.shift(turn.user, str(record.context["teamId"]), shift_id)
         except GraphNotFound:
-            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.gone"))
+            return await self.refresh(turn, record, t(turn.lang, "schedule.err.gone"))
         except GraphError as error:
             return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
         if str(current.get("lastModifiedDateTime") or "") != seen[shift_id]:
-            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.changed"))
+            return await self.refresh(turn, record, t(turn.lang, "schedule.err.changed"))
         return current
 
     async def edit(self, turn: Turn, *, copy: bool = False) -> Reply:
@@ -346,7 +349,7 @@ class ScheduleDesk:
         try:
             return await self.shift_flow.start_prefilled(turn, team, values, rows, replaces=replaces)
         except ShiftUnavailable as problem:
-            return await self.refresh(turn, record, banner=problem.message)
+            return await self.refresh(turn, record, problem.message)
         except GraphError as error:
             return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
 
@@ -381,11 +384,11 @@ class ScheduleDesk:
             with deadline(ACTION_BUDGET_SECONDS):
                 await self.schedule.delete_shift(turn.user, str(record.context["teamId"]), shift_id)
         except GraphNotFound:
-            return await self.refresh(turn, record, banner=t(turn.lang, "schedule.err.gone"))
+            return await self.refresh(turn, record, t(turn.lang, "schedule.err.gone"))
         except GraphError as error:
             return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.delete_title"), error))
         log.info("shift deleted form=%s", record.form_id)
-        return await self.refresh(turn, record, banner=t(turn.lang, "schedule.deleted"), banner_color="Good")
+        return await self.refresh(turn, record, t(turn.lang, "schedule.deleted"), color="Good")
 
     def _facts(self, record: FormRecord, shift: dict[str, Any], lang: Lang) -> list[tuple[str, str]]:
         entry = entry_of("shift", "draftShift", "sharedShift", shift)
@@ -417,7 +420,7 @@ class ScheduleDesk:
         first, last = format_day(days.first, lang), format_day(days.last, lang)
         drafts = int(record.context.get("drafts") or 0)
         if not drafts:
-            return await self.refresh(turn, record, banner=t(lang, "schedule.publish_none", first=first, last=last))
+            return await self.refresh(turn, record, t(lang, "schedule.publish_none", first=first, last=last))
         note = t(lang, "schedule.publish_note", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last)
         toggle = toggle_field(m.NOTIFY, t(lang, "schedule.notify"), t(lang, "schedule.notify_title"), True)
         confirm: tuple[str, str, dict[str, Any]] = (t(lang, "schedule.publish_confirm"), m.VERB_PUBLISH_CONFIRM, {})
