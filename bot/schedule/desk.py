@@ -336,13 +336,21 @@ class ScheduleDesk:
             return await self.refresh(turn, record, t(turn.lang, "schedule.err.changed"))
         return current
 
-    async def edit(self, turn: Turn, *, copy: bool = False) -> Reply:
+    async def _card_and_shift(
+        self, turn: Turn, shift_id: str | None = None
+    ) -> tuple[FormRecord, dict[str, Any]] | Reply:
+        """The card's record and the shift acted on, as Graph has it now; or the reply saying why not."""
         record = await self.load(turn)
         if isinstance(record, Reply):
             return record
-        current = await self._picked(turn, record)
-        if isinstance(current, Reply):
-            return current
+        current = await self._picked(turn, record, shift_id)
+        return current if isinstance(current, Reply) else (record, current)
+
+    async def edit(self, turn: Turn, *, copy: bool = False) -> Reply:
+        found = await self._card_and_shift(turn)
+        if isinstance(found, Reply):
+            return found
+        record, current = found
         values, rows = form_values(current, load_zone(record.context.get("zone")))
         replaces = None if copy else {"id": current["id"], "lastModified": current.get("lastModifiedDateTime")}
         team = TeamOption(str(record.context["teamId"]), str(record.context.get("teamName") or ""))
@@ -354,12 +362,10 @@ class ScheduleDesk:
             return Reply.in_place(self._failure(turn, t(turn.lang, "schedule.err.load"), error))
 
     async def ask_delete(self, turn: Turn) -> Reply:
-        record = await self.load(turn)
-        if isinstance(record, Reply):
-            return record
-        current = await self._picked(turn, record)
-        if isinstance(current, Reply):
-            return current
+        found = await self._card_and_shift(turn)
+        if isinstance(found, Reply):
+            return found
+        record, current = found
         lang = turn.lang
         pairs = self._facts(record, current, lang)
         confirm: tuple[str, str, dict[str, Any]] = (
@@ -373,13 +379,11 @@ class ScheduleDesk:
         return Reply.in_place(card)
 
     async def delete(self, turn: Turn) -> Reply:
-        record = await self.load(turn)
-        if isinstance(record, Reply):
-            return record
         shift_id = str(turn.data.get("shiftId") or "")
-        current = await self._picked(turn, record, shift_id)
-        if isinstance(current, Reply):
-            return current
+        found = await self._card_and_shift(turn, shift_id)
+        if isinstance(found, Reply):
+            return found
+        record, _ = found
         try:
             with deadline(ACTION_BUDGET_SECONDS):
                 await self.schedule.delete_shift(turn.user, str(record.context["teamId"]), shift_id)
