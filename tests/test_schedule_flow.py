@@ -221,9 +221,13 @@ async def test_copy_opens_the_create_form_prefilled_and_creates_a_new_shift(desk
 @pytest.mark.parametrize(("lang", "notify"), [("en", "true"), ("fr", "false")])
 async def test_publish_shares_the_drafts_of_the_range_shown(desk: Desk, lang: str, notify: str) -> None:
     desk.teams.locale = "fr-FR" if lang == "fr" else "en-US"
-    await desk.say("/schedule 2026-12-11" if lang == "en" else "/planning 2026-12-11")
+    await desk.say("/schedule 2026-12-11 megan" if lang == "en" else "/planning 2026-12-11 megan")  # narrowed
     question = await desk.press("Publish drafts" if lang == "en" else "Publier les brouillons")
-    expected = "5 drafts from Friday 11 December 2026" if lang == "en" else "5 brouillons du vendredi 11 décembre 2026"
+    expected = (
+        "All the team's drafts of Friday 11 December 2026 (5 drafts)"
+        if lang == "en"
+        else "Tous les brouillons de l'équipe du vendredi 11 décembre 2026 (5 brouillons)"
+    )
     assert expected in texts(question)
     desk.fill({"Notify the team" if lang == "en" else "Prévenir l'équipe": notify})
     done = await desk.press("Publish" if lang == "en" else "Publier")

@@ -164,12 +164,13 @@ class ScheduleDesk:
         zone = load_zone(context.get("zone"))
         days = self._range(record)
         entries = await self.schedule.entries(turn.user, str(context["teamId"]), Window.of(days, zone))
+        # Publishing shares every draft of the team in the range, whatever the card is narrowed to.
+        context["drafts"] = sum(1 for e in entries if e.draft)
         entries = self._narrowed(record, entries)
         names = self._names(record)
         page = page_of(entries, int(context.get("page") or 1), zone, names, turn.lang)
         context["page"] = page.page
         context["seen"] = {e.entry_id: e.last_modified for e in entries if e.kind == "shift"}
-        context["drafts"] = sum(1 for e in entries if e.draft)
         context["shiftCount"] = sum(1 for e in entries if e.kind == "shift" and not e.staged_for_deletion)
         await self.forms.save(record)
         lang = turn.lang
@@ -420,12 +421,11 @@ class ScheduleDesk:
         if isinstance(record, Reply):
             return record
         lang = turn.lang
-        days = self._range(record)
-        first, last = format_day(days.first, lang), format_day(days.last, lang)
+        span = _span(self._range(record), lang)
         drafts = int(record.context.get("drafts") or 0)
         if not drafts:
-            return await self.refresh(turn, record, t(lang, "schedule.publish_none", first=first, last=last))
-        note = t(lang, "schedule.publish_note", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last)
+            return await self.refresh(turn, record, t(lang, "schedule.publish_none", span=span))
+        note = t(lang, "schedule.publish_note", drafts=plural(lang, "schedule.drafts", drafts), span=span)
         toggle = toggle_field(m.NOTIFY, t(lang, "schedule.notify"), t(lang, "schedule.notify_title"), True)
         confirm: tuple[str, str, dict[str, Any]] = (t(lang, "schedule.publish_confirm"), m.VERB_PUBLISH_CONFIRM, {})
         card = confirm_card(record.form_id, t(lang, "schedule.publish_title"), note, [], confirm, lang, inputs=toggle)
@@ -447,9 +447,8 @@ class ScheduleDesk:
                 await self.schedule.share(turn.user, str(record.context["teamId"]), window, notify)
         except GraphError as error:
             return Reply.in_place(self._failure(turn, t(lang, "schedule.publish_title"), error))
-        first, last = format_day(days.first, lang), format_day(days.last, lang)
         lines = [
-            t(lang, "schedule.published", drafts=plural(lang, "schedule.drafts", drafts), first=first, last=last),
+            t(lang, "schedule.published", drafts=plural(lang, "schedule.drafts", drafts), span=_span(days, lang)),
             t(lang, "schedule.published_notified" if notify else "schedule.published_silent"),
         ]
         return Reply.in_place(
@@ -504,6 +503,13 @@ class ScheduleDesk:
         )
         view = self.shift_flow.explain(error, turn.lang)
         return notice_card(turn.lang, title, [view.banner or ""], error.request_id or error.client_request_id)
+
+
+def _span(days: m.Range, lang: Lang) -> str:
+    """'of Friday 11 December 2026' or 'from Monday 7 December 2026 to Sunday 13 December 2026'."""
+    if days.days == 1:
+        return t(lang, "schedule.span_day", day=format_day(days.first, lang))
+    return t(lang, "schedule.span_days", first=format_day(days.first, lang), last=format_day(days.last, lang))
 
 
 def _pairs(raw: Any) -> list[tuple[str, str]]:
