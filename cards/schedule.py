@@ -201,6 +201,7 @@ class OpenShiftState:
     form_id: str
     values: dict[str, Any]
     team: str
+    teams: Choices
     groups: Choices
     zone: str
     max_slots: int
@@ -216,7 +217,9 @@ def open_shift_form_card(state: OpenShiftState, view: Any, lang: Lang) -> dict[s
     errors: dict[str, str] = view.errors
     visibility = [(t(lang, "shift.publish"), "published"), (t(lang, "shift.draft"), "draft")]
     body: list[ac.CardElement] = [
-        paragraph(t(lang, "schedule.title", team=plain(state.team)), subtle=True),
+        *choice_field("open.team", t(lang, "shift.team"), state.teams, value("open.team"),
+                      error=errors.get("open.team")),
+        *_load_team(state, lang),
         paragraph(t(lang, "shift.zone_hint", zone=state.zone), subtle=True),
         *choice_field("open.group", t(lang, "shift.group"), state.groups, value("open.group"),
                       error=errors.get("open.group"), required=True, error_message=t(lang, "shift.req_group")),
@@ -226,7 +229,7 @@ def open_shift_form_card(state: OpenShiftState, view: Any, lang: Lang) -> dict[s
                     required=True, error_message=t(lang, "shift.req_time")),
         *time_field("open.end", t(lang, "shift.end"), value("open.end"), error=errors.get("open.end"),
                     required=True, error_message=t(lang, "shift.req_time")),
-        ac.NumberInput(id="open.slots", label=t(lang, "open.slots"), value=_number(value("open.slots")), min=1,
+        ac.NumberInput(id="open.slots", label=t(lang, "open.slots"), value=number_value(value("open.slots")), min=1,
                        max=state.max_slots, is_required=True,
                        error_message=t(lang, "open.err.slots", max=state.max_slots)),
         *([field_error(errors["open.slots"])] if errors.get("open.slots") else []),
@@ -242,8 +245,19 @@ def open_shift_form_card(state: OpenShiftState, view: Any, lang: Lang) -> dict[s
     return form_card(t(lang, "open.title"), body, actions, banner_elements=banners)
 
 
-def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+def _load_team(state: OpenShiftState, lang: Lang) -> list[ac.CardElement]:
+    if len(state.teams) < 2:
+        return []
+    return [ac.ActionSet(actions=[execute(t(lang, "shift.load_team"), "openshift.team", state.form_id)])]
+
+
+def number_value(text: str) -> int | None:
+    """'3' or '3.0' (hosts post a Number input either way) as 3; anything else as no value."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 def open_shift_done_card(title: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:

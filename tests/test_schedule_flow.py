@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.desk import actions_of, texts
-from tests.fixtures_sandbox import MEGAN_OID, UNSCHEDULED_TEAM_ID
+from tests.fixtures_sandbox import BAKERY_TEAM_ID, MEGAN_OID, UNSCHEDULED_TEAM_ID
 from tests.fixtures_schedule import SCHEDULE
 from tests.fixtures_schedule import ScheduleDesk as Desk
 from tests.teams import TEAM_THREAD_ID
@@ -295,3 +295,18 @@ async def test_a_schedule_card_acts_only_for_its_manager_in_its_conversation(des
     desk.teams.conversation_type = "groupChat"  # the same card id, pressed from another conversation
     assert "This card is out of date" in texts(await desk.execute(verb, data))
     assert await desk.writes() == []
+
+
+async def test_an_open_shift_can_go_to_another_team_of_the_manager(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/posteouvert 2026-12-12 06:00-12:00 2")
+    desk.fill({"Équipe": BAKERY_TEAM_ID})
+    card = await desk.press("Charger cette équipe")
+    assert "Membres et groupes de Northwind Bakery affichés." in texts(card)
+    desk.fill({"Groupe de planification": "TAG_0c6f1e2d-3b4a-4d5c-8e7f-9a0b1c2d3e41"})
+    done = await desk.press("Créer le poste ouvert")
+    assert "Poste ouvert publié" in texts(done) and "2 places" in texts(done)
+    [post] = [w for w in await desk.writes() if w["path"].endswith("/openShifts")]
+    assert BAKERY_TEAM_ID in post["path"]
+    assert post["body"]["sharedOpenShift"]["startDateTime"] == "2026-12-12T05:00:00Z"  # 06:00 for a manager in Paris
+    desk.check_cards()

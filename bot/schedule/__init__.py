@@ -9,7 +9,7 @@ from bot.commands import OPENSHIFT, SCHEDULE
 from bot.router import Router
 from bot.schedule import model as m
 from bot.schedule.desk import ScheduleDesk
-from bot.schedule.openshift import VERB_CANCEL, VERB_SUBMIT, OpenShiftFlow
+from bot.schedule.openshift import VERB_CANCEL, VERB_SUBMIT, VERB_TEAM, OpenShiftFlow
 from bot.services import Services
 from bot.shift.flow import ShiftFlow
 from bot.turn import Reply, Turn
@@ -32,6 +32,7 @@ def build_router(services: Services, desk: ScheduleDesk | None = None) -> Router
     verbs: dict[str, Callable[[Turn], Awaitable[Reply]]] = {
         VERB_SUBMIT: open_shift.submit,
         VERB_CANCEL: open_shift.cancel,
+        VERB_TEAM: open_shift.switch_team,
         m.VERB_SHOW: desk.show,
         m.VERB_PREVIOUS: lambda turn: desk.move(turn, -1),
         m.VERB_NEXT: lambda turn: desk.move(turn, 1),

@@ -28,14 +28,14 @@ from bot.shift.timezones import graph_time, load_zone, next_day_if_not_after, to
 from bot.shift.validation import MAX_DURATION, MIN_DURATION, format_duration, parse_date
 from bot.turn import Reply, Turn
 from cards.common import notice_card
-from cards.schedule import OpenShiftState, open_shift_done_card, open_shift_form_card
+from cards.schedule import OpenShiftState, number_value, open_shift_done_card, open_shift_form_card
 
 # Input ids.
 TEAM, GROUP, DATE, START, END, SLOTS, LABEL, VISIBILITY = (
     "open.team", "open.group", "open.date", "open.start", "open.end", "open.slots", "open.label", "open.visibility",
 )  # fmt: skip
 MAX_SLOTS = 100  # Graph documents no bound; more than this in one open shift is surely a typo
-VERB_SUBMIT, VERB_CANCEL = "openshift.submit", "openshift.cancel"
+VERB_SUBMIT, VERB_CANCEL, VERB_TEAM = "openshift.submit", "openshift.cancel", "openshift.team"
 
 i18n.register(
     en={
@@ -61,11 +61,7 @@ i18n.register(
 
 def whole_number(text: str) -> int:
     """'3' or '3.0' (hosts post a Number input either way); 0 for anything else."""
-    try:
-        number = float(text)
-    except ValueError:
-        return 0
-    return int(number) if number.is_integer() else 0
+    return number_value(text) or 0
 
 
 class OpenShiftFlow(FormFlow):
@@ -80,7 +76,8 @@ class OpenShiftFlow(FormFlow):
     async def start(self, turn: Turn, args: str) -> Reply:
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                team, schedule = (await self.shift_flow._team_choices(turn))[0]
+                teams = await self.shift_flow._team_choices(turn)
+                team, schedule = teams[0]
                 groups = await self.shift_flow.directory.active_groups(turn.user, team.team_id)
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "open.title"), [problem.message]))
@@ -97,8 +94,36 @@ class OpenShiftFlow(FormFlow):
             "teamName": team.name,
             "zone": zone,
             "groups": [[g.name, g.group_id] for g in groups],
+            "teams": [[option.name, option.team_id] for option, _ in teams],
         }
         return await self.open(turn, values, **context)
+
+    async def switch_team(self, turn: Turn) -> Reply:
+        """Another of the manager's teams: its scheduling groups and zone."""
+        record = await self.load_for_edit(turn)
+        if isinstance(record, Reply):
+            return record
+        names = {team_id: name for name, team_id in record.context.get("teams") or []}
+        wanted = str(record.values.get(TEAM) or "")
+        if wanted not in names:
+            return Reply.in_place(self.render_form(record, turn.lang, FormView()))
+        try:
+            with deadline(ACTION_BUDGET_SECONDS):
+                schedule = await self.shift_flow.directory.schedule(turn.user, wanted)
+                groups = await self.shift_flow.directory.active_groups(turn.user, wanted)
+        except GraphError as error:
+            return Reply.in_place(self.render_form(record, turn.lang, self.explain(error, turn.lang)))
+        record.context.update(
+            teamId=wanted,
+            teamName=names[wanted],
+            zone=str(load_zone(turn.timezone, schedule.time_zone)),
+            groups=[[g.name, g.group_id] for g in groups],
+        )
+        if record.values.get(GROUP) not in {g.group_id for g in groups}:
+            record.values.pop(GROUP, None)
+        await self.forms.save(record)
+        view = FormView(banner=t(turn.lang, "shift.team_loaded", team=names[wanted]), banner_color="Good")
+        return Reply.in_place(self.render_form(record, turn.lang, view))
 
     @staticmethod
     def _prefill(args: str, zone: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
@@ -128,6 +153,7 @@ class OpenShiftFlow(FormFlow):
             form_id=record.form_id,
             values=record.values,
             team=str(record.context.get("teamName") or ""),
+            teams=[(str(a), str(b)) for a, b in record.context.get("teams") or []],
             groups=[(str(a), str(b)) for a, b in record.context.get("groups") or []],
             zone=str(record.context.get("zone") or "UTC"),
             max_slots=MAX_SLOTS,
@@ -157,6 +183,8 @@ class OpenShiftFlow(FormFlow):
         values, errors = record.values, {}
         text = {key: str(values.get(key) or "").strip() for key in (GROUP, DATE, START, END, SLOTS, LABEL, VISIBILITY)}
         groups = {group_id for _, group_id in record.context.get("groups") or []}
+        if str(values.get(TEAM) or record.context["teamId"]) != record.context["teamId"]:
+            errors[TEAM] = t(lang, "shift.err.team_changed")
         if text[GROUP] not in groups:
             errors[GROUP] = t(lang, "shift.err.group_required" if not text[GROUP] else "shift.err.group_unknown")
         day = parse_date(text[DATE])
