@@ -101,7 +101,7 @@ async def test_overlapping_copies_are_skipped_and_said(desk: Desk, connector: Co
     card = await desk.press("Copier")
     await Copying.idle()
     final = last_update(connector) if connector.updates() else card
-    assert "1 sur 1 traités : 0 copié, 1 ignoré car il chevaucherait un poste, 0 en échec." in texts(final)
+    assert "1 sur 1 traité : 0 copié, 1 ignoré car il chevaucherait un poste, 0 en échec." in texts(final)
     assert await posted_copies(desk) == []
 
 

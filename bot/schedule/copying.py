@@ -173,7 +173,7 @@ class Copying:
     def _progress_reply(self, turn: Turn, record: FormRecord, state: JobState) -> Reply:
         lang = turn.lang
         lines = [
-            t(lang, "schedule.copy_counts", done=state.done, total=state.total,
+            plural(lang, "schedule.copy_counts", state.done, total=state.total,
               copied=plural(lang, "schedule.copied", state.copied),
               skipped=plural(lang, "schedule.skipped", state.skipped),
               failed=plural(lang, "schedule.failed", len(state.failed))),

@@ -7,10 +7,10 @@ from bot import i18n
 from bot.i18n import Lang, t
 
 
-def plural(lang: Lang, key: str, count: int) -> str:
-    """t(key + '.one' or '.other', n=count)."""
+def plural(lang: Lang, key: str, count: int, **values: object) -> str:
+    """t(key + '.one' or '.other', n=count, **values)."""
     one = count in (0, 1) if lang == "fr" else count == 1
-    return t(lang, f"{key}.{'one' if one else 'other'}", n=count)
+    return t(lang, f"{key}.{'one' if one else 'other'}", n=count, **values)
 
 
 i18n.register(
@@ -112,7 +112,8 @@ i18n.register(
         "schedule.err.same_days": "Pick other days than the ones copied.",
         "schedule.copy_running": "Copying…",
         "schedule.copy_finished": "Copy finished",
-        "schedule.copy_counts": "{done} of {total} done: {copied}, {skipped}, {failed}.",
+        "schedule.copy_counts.one": "{n} of {total} done: {copied}, {skipped}, {failed}.",
+        "schedule.copy_counts.other": "{n} of {total} done: {copied}, {skipped}, {failed}.",
         "schedule.copied.one": "{n} copied",
         "schedule.copied.other": "{n} copied",
         "schedule.skipped.one": "{n} skipped because it would overlap",
@@ -224,7 +225,8 @@ i18n.register(
         "schedule.err.same_days": "Choisissez d'autres jours que ceux qui sont copiés.",
         "schedule.copy_running": "Copie en cours…",
         "schedule.copy_finished": "Copie terminée",
-        "schedule.copy_counts": "{done} sur {total} traités : {copied}, {skipped}, {failed}.",
+        "schedule.copy_counts.one": "{n} sur {total} traité : {copied}, {skipped}, {failed}.",
+        "schedule.copy_counts.other": "{n} sur {total} traités : {copied}, {skipped}, {failed}.",
         "schedule.copied.one": "{n} copié",
         "schedule.copied.other": "{n} copiés",
         "schedule.skipped.one": "{n} ignoré car il chevaucherait un poste",
