@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.shift.directory import TeamOption
 from bot.shift.edit import form_values
 from bot.shift.flow import ShiftFlow, ShiftUnavailable
+from bot.shift.members import Member
 from bot.shift.strings import format_day
 from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
@@ -83,14 +84,10 @@ class ScheduleDesk:
         context = await self._team_context(turn, team)
         context.update(zone=zone, teams=[[option.name, option.team_id] for option, _ in teams], page=1)
         today = self._today(zone)
-        members = self.shift_flow.directory
-        parsed = parse_schedule_args(
-            args,
-            today,
-            await members.members(turn.user, team.team_id),
-            [(name, group_id) for name, group_id in context["groups"]],
-        )
-        notices = self._notices(turn.lang, parsed.bad_date, [], parsed.ambiguous)
+        members = [Member(user_id=user_id, name=name) for name, user_id in context["members"]]
+        groups = [(name, group_id) for name, group_id in context["groups"]]
+        parsed = parse_schedule_args(args, today, members, groups)
+        notices = self._notices(turn.lang, parsed.bad_date, parsed.ambiguous)
         if parsed.unused:
             key = "schedule.err.unused" if parsed.member_id or parsed.group_id else "schedule.err.no_member"
             words = plain(" ".join(parsed.unused))
@@ -128,15 +125,13 @@ class ScheduleDesk:
         return self.now().astimezone(load_zone(zone)).date()
 
     @staticmethod
-    def _notices(lang: Lang, bad_date: str, unused: list[str], ambiguous: tuple[str, list[Any]]) -> list[str]:
+    def _notices(lang: Lang, bad_date: str, ambiguous: tuple[str, list[Member]]) -> list[str]:
         notices = []
         if bad_date:
             notices.append(t(lang, "schedule.err.date", text=plain(bad_date)))
         if ambiguous[0]:
             names = ", ".join(plain(member.name) for member in ambiguous[1])
             notices.append(t(lang, "schedule.err.ambiguous", words=plain(ambiguous[0]), names=names))
-        if unused:
-            notices.append(t(lang, "schedule.err.unused", words=plain(" ".join(unused))))
         return notices
 
     @staticmethod
