@@ -3,12 +3,13 @@
 
 Exactly once, across presses, instances and restarts, rests on the shared state store's conditional writes:
 - the job (`schedcopy:<job>`) is leased by one runner at a time; a second press while it runs only shows progress;
-- each source shift has its own record (`schedcopy:<job>:<shift id>`), claimed with create-if-absent or
-  replace-if-ETag before its POST and marked done, skipped or failed after it;
+- each source shift has its own record per day offset (`schedcopy:<team>:<shift id>:<+days>`), shared by every job
+  that copies it there, claimed with create-if-absent or replace-if-ETag before its POST and marked copied, skipped
+  or failed after it;
 - a claim found expired (its runner died midway) or a POST whose answer was lost (5xx, timeout) makes the next
   attempt look in Graph for the copy first (same member, same start and end) before posting.
-The job id derives from what is copied (team, source days, target, filters, draft or not), so the same copy asked
-from another card is the same job."""
+The job id derives from what is copied (team, source days, target, filters), so the same copy asked from another
+card is the same job."""
 
 from __future__ import annotations
 
@@ -63,8 +64,13 @@ class CopyPlan:
     @property
     def job_id(self) -> str:
         parts = [self.team_id.lower(), self.source.first.isoformat(), str(self.source.days),
-                 self.target_first.isoformat(), str(self.as_draft), self.member, self.group]  # fmt: skip
+                 self.target_first.isoformat(), self.member, self.group]  # fmt: skip
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+    def shift_key(self, shift_id: str) -> str:
+        """A source shift's record: per shift and day offset, whatever job copies it (narrowed or not, draft or
+        not), so that no two jobs make the same copy."""
+        return f"schedcopy:{self.team_id.lower()}:{shift_id}:{self.offset.days:+d}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -195,10 +201,6 @@ class CopyJob:
         self.state = JobState()
         self.taken: list[tuple[str, datetime, datetime]] = []  # (user, start, end) in the target days
 
-    @property
-    def key(self) -> str:
-        return f"schedcopy:{self.plan.job_id}"
-
     def _expiry(self) -> float:
         return self.clock() + RECORD_DAYS * 86400
 
@@ -231,7 +233,7 @@ class CopyJob:
     # --- one source shift ------------------------------------------------------------------------------------
     async def _copy_once(self, source: Source) -> str:
         """copied | skipped | failed: from this run or, for a shift already handled, from its record."""
-        key = f"{self.key}:{source.shift_id}"
+        key = self.plan.shift_key(source.shift_id)
         for _ in range(3):  # a lost conditional write: re-read and decide again
             found = await self.store.get(key)
             claim = {"state": "claimed", "until": self.clock() + CLAIM_SECONDS}
