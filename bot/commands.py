@@ -60,6 +60,24 @@ OPENSHIFT = Command(
     usage_en='openshift [date] [9:00-17:00] [slots] ["label"]',
     usage_fr='posteouvert [date] [9:00-17:00] [places] ["libellé"]',
 )
+CUSTOMERS = Command(
+    name="customers",
+    name_fr="clients",
+    aliases=("find-customer", "chercher-client"),
+    description_en="Find Bookings customers to edit, delete or book",
+    description_fr="Trouver des clients Bookings pour les modifier, les supprimer ou leur réserver un rendez-vous",
+    usage_en="customers <name, email or phone>",
+    usage_fr="clients <nom, e-mail ou téléphone>",
+)
+AGENDA = Command(
+    name="agenda",
+    name_fr="rendezvous",
+    aliases=("rendez-vous", "appointments"),
+    description_en="See a day's Bookings appointments and book one",
+    description_fr="Voir les rendez-vous Bookings d'un jour et en prendre un",
+    usage_en="agenda [today | tomorrow | monday | 2026-12-07]",
+    usage_fr="rendezvous [aujourd'hui | demain | lundi | 2026-12-07]",
+)
 HELP = Command(
     name="help",
     name_fr="aide",
@@ -75,4 +93,4 @@ SIGNOUT = Command(
     description_fr="Se déconnecter de Manager Desk",
 )
 
-ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, SCHEDULE, OPENSHIFT, HELP, SIGNOUT)
+ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, SCHEDULE, OPENSHIFT, CUSTOMERS, AGENDA, HELP, SIGNOUT)

@@ -1,20 +1,19 @@
 """The schedule card (a day or a week of a team), and the confirmations of the schedule desk: delete, publish.
 
 Pure functions of a view model, already worded in the reader's language by the feature. Names, labels and
-reasons come from people and from Graph: they are data, never markup, so `plain` escapes them. Actions that
+reasons come from people and from Graph: they are data, never markup, so they go in literal text runs. Actions that
 need no input send none (associatedInputs: none), so the host's checks never block them; the shift picker is not
 required on the card (the server says when nothing was picked)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import microsoft_teams.cards as ac
 
 from bot.i18n import Lang, t
-from cards.common import envelope, facts, heading, paragraph
+from cards.common import envelope, facts, heading, literal, paragraph
 from cards.forms import (
     Choices,
     banner,
@@ -30,20 +29,11 @@ from cards.forms import (
 )
 
 ALL = "*"  # the "everyone" / "all groups" choice
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
-_LIST_START = re.compile(r"^(\s*)(\d+)([.)])")
-
-
-def plain(text: str) -> str:
-    """Text shown as typed: Markdown characters escaped, a leading '1.' or '-' not read as a list."""
-    escaped = _MARKUP.sub(r"\\\1", text)
-    escaped = _LIST_START.sub(r"\1\2\\\3", escaped)
-    return "\\" + escaped if escaped.startswith(("-", "=")) else escaped
 
 
 @dataclass(frozen=True)
 class Line:
-    text: str  # already escaped where it quotes data
+    text: str  # shown literally (names and labels are data, not markup)
     draft: bool = False
 
 
@@ -79,7 +69,7 @@ class ScheduleView:
 
 
 def schedule_card(view: ScheduleView, lang: Lang) -> dict[str, Any]:
-    body: list[ac.CardElement] = [heading(view.title)]
+    body: list[ac.CardElement] = [literal(view.title, size="Large", weight="Bolder")]  # a team name is data
     if view.banner:
         body += banner(view.banner, color=view.banner_color)
     body += [paragraph(notice, color="Warning") for notice in view.notices]
@@ -99,10 +89,7 @@ def _days(view: ScheduleView) -> list[ac.CardElement]:
     elements: list[ac.CardElement] = []
     for day in view.days:
         elements.append(section(day.title))
-        elements += [
-            ac.TextBlock(text=line.text, wrap=True, spacing="None", color="Accent" if line.draft else None)
-            for line in day.lines
-        ]
+        elements += [literal(line.text, spacing="None", color="Accent" if line.draft else None) for line in day.lines]
     return elements
 
 
@@ -176,7 +163,7 @@ def confirm_card(
     """A question before a change: what will happen, the facts, the optional inputs, Confirm and Back."""
     body: list[ac.CardElement] = [heading(title), paragraph(note)]
     if pairs:
-        body.append(facts(pairs))
+        body.append(facts(pairs, lang))
     body += inputs or []
     button, verb, extra = confirm
     actions: list[ac.Action] = [
@@ -255,8 +242,8 @@ def number_value(text: str) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def open_shift_done_card(title: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    return confirmation_card(title, [facts([(name, plain(value)) for name, value in pairs])])
+def open_shift_done_card(title: str, pairs: list[tuple[str, str]], lang: Lang) -> dict[str, Any]:
+    return confirmation_card(title, [facts(pairs, lang)])
 
 
 def copy_progress_card(form_id: str, title: str, lines: list[str], retry: str | None, lang: Lang) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Fault:
     body: dict[str, Any] | None = None
     code: str | None = None
     message: str | None = None
+    after: bool = False  # the request is processed first (the write happens), then the delay and the status
     probability: float = 1.0  # each matching request gets the fault with this chance
     chance: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -64,6 +65,7 @@ class Fault:
             "body": self.body,
             "code": self.code,
             "message": self.message,
+            "after": self.after,
             "probability": self.probability,
         }
 
@@ -72,7 +74,19 @@ def parse_fault(spec: object) -> Fault:
     """Builds a Fault from the POST /_sandbox/faults body; ValueError says what is wrong."""
     if not isinstance(spec, dict):
         raise ValueError("body must be a JSON object")
-    known = {"status", "count", "retryAfter", "delay", "match", "body", "code", "message", "probability", "seed"}
+    known = {
+        "status",
+        "count",
+        "retryAfter",
+        "delay",
+        "match",
+        "body",
+        "code",
+        "message",
+        "after",
+        "probability",
+        "seed",
+    }
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -89,6 +103,7 @@ def parse_fault(spec: object) -> Fault:
         body=_optional_object(spec, "body"),
         code=_optional_str(spec, "code"),
         message=_optional_str(spec, "message"),
+        after=spec.get("after") is True,
         probability=_probability(spec.get("probability")),
         chance=random.Random(_optional_int(spec, "seed", 0, 2**31)),
     )

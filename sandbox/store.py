@@ -1,7 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
-Kinds: user, business, customer (parent = business key), team, and (parent = team key) group, shift,
-openShift, timeOff and timeOffReason.
+Kinds: user, business, customer, service, staff and appointment (parent = business key), team, and (parent = team
+key) group, shift, openShift, timeOff and timeOffReason.
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -131,12 +131,21 @@ class _Transaction:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+# A business's collections in the fixture, and the kind each item is stored as (parent = business key).
+_BUSINESS_CHILDREN = {
+    "customers": "customer",
+    "services": "service",
+    "staffMembers": "staff",
+    "appointments": "appointment",
+}
+
+
 def _fixture_docs(fixture: Doc) -> list[tuple[str, str, Doc]]:
     docs: list[tuple[str, str, Doc]] = [("user", "", user) for user in fixture["users"]]
     for business in fixture["bookingBusinesses"]:
-        customers = business.get("customers", [])
-        docs.append(("business", "", {k: v for k, v in business.items() if k != "customers"}))
-        docs.extend(("customer", business["id"], customer) for customer in customers)
+        docs.append(("business", "", {k: v for k, v in business.items() if k not in _BUSINESS_CHILDREN}))
+        for key, kind in _BUSINESS_CHILDREN.items():
+            docs.extend((kind, business["id"], item) for item in business.get(key, []))
     for team in fixture["teams"]:
         docs.append(("team", "", {k: v for k, v in team.items() if k not in TEAM_COLLECTIONS}))
         for name, kind in TEAM_COLLECTIONS.items():

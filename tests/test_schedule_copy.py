@@ -148,7 +148,7 @@ async def test_a_restart_midway_copies_only_what_is_left(
     monkeypatch.setattr(copy_module, "CLAIM_SECONDS", 0.5)
     monkeypatch.setattr(copying_module, "LEASE_SECONDS", 0.5)
     desk = await start_desk(Desk, bot_factory, connector, http, week_sandbox)
-    # The first two writes hang for 2 s (the sandbox still makes them, after the bot is gone).
+    # The first two writes hang for 2 s; the sandbox still makes them after the bot is gone, as Graph would.
     await week_sandbox.inject(delay=2.0, count=2, match=r"^POST .*/schedule/shifts$")
     await desk.say("/schedule 2026-12-07 week megan")
     await desk.press("Copy this week")
@@ -174,8 +174,8 @@ async def test_a_restart_midway_copies_only_what_is_left(
     assert len(copies) == 6
     assert len({(c["userId"], c["draftShift"]["startDateTime"]) for c in copies}) == 6
     assert MEGAN_OID in {c["userId"] for c in copies}
-    # Whether the two abandoned writes landed (then adopted) or not (then made again), six were made in all.
-    assert Counter(r["status"] for r in await posted_copies(desk))[201] == 6
+    # The two abandoned writes landed after the bot was gone: the new runner found them and did not post them again.
+    assert len(await posted_copies(desk)) == 6
 
 
 async def test_an_abandoned_claim_whose_copy_exists_is_adopted_not_posted_again(

@@ -17,7 +17,7 @@ from bot.schedule.parser import parse_schedule_args
 from bot.schedule.strings import plural
 from bot.schedule.view import Names, page_of
 from bot.shift.members import Member
-from cards.schedule import ALL, ScheduleView, plain, schedule_card
+from cards.schedule import ALL, DayBlock, ScheduleView, schedule_card
 from tests.cardcheck import assert_valid_cards
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -60,8 +60,11 @@ def test_plurals_follow_each_language(lang: str, count: int, text: str) -> None:
 
 
 def test_names_and_labels_are_text_not_markdown() -> None:
-    assert plain("**Boss** [x](http://e.vil) ![i](y)") == r"\*\*Boss\*\* \[x\]\(http://e.vil\) \!\[i\]\(y\)"
-    assert plain("1. first") == r"1\. first" and plain("- item") == r"\- item"
+    names = Names({"u-megan": "**Boss** [x](http://e.vil) ![i](y)"}, {"g-front": "# Front"}, {})
+    card = schedule_card_of(page_of(entries(1), 1, PARIS, names, "en").days)
+    runs = [el for el in walk(card) if el.get("type") == "TextRun"]
+    assert any("**Boss** [x](http://e.vil) ![i](y) · # Front" in run["text"] for run in runs)
+    assert not [el for el in walk(card) if el.get("type") == "TextBlock" and "Boss" in el.get("text", "")]
 
 
 def entries(count: int) -> list[m.Entry]:
@@ -116,3 +119,23 @@ async def test_the_limiter_keeps_four_writes_a_window_and_honours_retry_after() 
     paused = time.monotonic()
     await asyncio.gather(limiter.acquire(), limiter.acquire())
     assert time.monotonic() - paused >= 0.29
+
+
+def walk(node: object) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found += walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += walk(item)
+    return found
+
+
+def schedule_card_of(days: list[DayBlock]) -> dict[str, object]:
+    view = ScheduleView(
+        form_id="f", title="Schedule — **Team**", subtitle="s", counts="c", days=days, period="day",
+        date="2026-12-07", member=ALL, group=ALL, team="t", teams=[], members=[], groups=[], picks=[],
+    )  # fmt: skip
+    return schedule_card(view, "en")

@@ -200,6 +200,11 @@ class GraphClient:
         """A full replacement; {} when Graph answers 204 (Shifts does unless asked for the representation)."""
         return await self._request("PUT", self.url(*segments), user, tuple(scopes), body)
 
+    async def patch(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self._request("PATCH", self.url(*segments), user, tuple(scopes), body)
+
     async def delete(self, user: UserIdentity, scopes: Sequence[str], *segments: str) -> None:
         await self._request("DELETE", self.url(*segments), user, tuple(scopes))
 

@@ -30,7 +30,7 @@ from bot.shift.strings import format_day
 from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
 from cards.forms import date_field, toggle_field
-from cards.schedule import ALL, confirm_card, copy_progress_card, plain
+from cards.schedule import ALL, confirm_card, copy_progress_card
 
 log = logging.getLogger("managerdesk.schedule.copy")
 
@@ -180,7 +180,7 @@ class Copying:
         ]  # fmt: skip
         if state.failed and not state.running:
             lines.append(t(lang, "schedule.copy_failed_list"))
-            lines += [plain(title) for title in state.failed.values()]
+            lines += [title for title in state.failed.values()]
         title = t(lang, "schedule.copy_running" if state.running else "schedule.copy_finished")
         retry = None
         if state.failed and not state.running:

@@ -27,7 +27,7 @@ from bot.schedule.service import ScheduleService, Window, entry_of
 from bot.schedule.strings import plural
 from bot.schedule.view import Names, clock_range, counts, page_of
 from bot.services import Services
-from bot.shift.directory import TeamOption
+from bot.shift.directory import Schedule, TeamOption
 from bot.shift.edit import form_values
 from bot.shift.flow import ShiftFlow, ShiftUnavailable
 from bot.shift.members import Member
@@ -36,7 +36,7 @@ from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
 from cards.common import notice_card
 from cards.forms import toggle_field
-from cards.schedule import ALL, ScheduleView, confirm_card, outcome_card, plain, schedule_card
+from cards.schedule import ALL, ScheduleView, confirm_card, outcome_card, schedule_card
 
 log = logging.getLogger("managerdesk.schedule")
 Clock = Callable[[], datetime]
@@ -78,11 +78,10 @@ class ScheduleDesk:
         return Reply.new_card(card)
 
     async def _open(self, turn: Turn, args: str) -> tuple[FormRecord, list[str]]:
-        teams = await self.shift_flow._team_choices(turn)
-        team, schedule = teams[0]
+        team, schedule, offered, args = await self._team(turn, args)
         zone = str(load_zone(turn.timezone, schedule.time_zone))
         context = await self._team_context(turn, team)
-        context.update(zone=zone, teams=[[option.name, option.team_id] for option, _ in teams], page=1)
+        context.update(zone=zone, teams=offered, page=1)
         today = self._today(zone)
         members = [Member(user_id=user_id, name=name) for name, user_id in context["members"]]
         groups = [(name, group_id) for name, group_id in context["groups"]]
@@ -90,8 +89,8 @@ class ScheduleDesk:
         notices = self._notices(turn.lang, parsed.bad_date, parsed.ambiguous)
         if parsed.unused:
             key = "schedule.err.unused" if parsed.member_id or parsed.group_id else "schedule.err.no_member"
-            words = plain(" ".join(parsed.unused))
-            notices.append(t(turn.lang, key, words=words, team=plain(team.name)))
+            words = " ".join(parsed.unused)
+            notices.append(t(turn.lang, key, words=words, team=team.name))
         day = parsed.day
         too_far = self._too_far(turn.lang, day, today)
         if too_far:
@@ -108,6 +107,15 @@ class ScheduleDesk:
             m.KIND, turn.user.aad_object_id, values, conversation=turn.conversation_id, **context
         )
         return record, notices
+
+    async def _team(self, turn: Turn, args: str) -> tuple[TeamOption, Schedule, list[list[str]], str]:
+        """As /shift chooses: the team the words name, else the last used, else the first that can be scheduled;
+        the teams to offer (those whose Shifts is ready); the words left."""
+        teams, args = await self.shift_flow._team_choices(turn, args)
+        data, skipped = await self.shift_flow._first_schedulable(turn, teams)
+        unusable = {team_id for team_id, _ in skipped.values()}
+        offered = [[team.name, team.team_id] for team in teams if team.team_id not in unusable]
+        return data.team, data.schedule, offered, args
 
     async def _team_context(self, turn: Turn, team: TeamOption) -> dict[str, Any]:
         members = await self.shift_flow.directory.members(turn.user, team.team_id)
@@ -128,10 +136,10 @@ class ScheduleDesk:
     def _notices(lang: Lang, bad_date: str, ambiguous: tuple[str, list[Member]]) -> list[str]:
         notices = []
         if bad_date:
-            notices.append(t(lang, "schedule.err.date", text=plain(bad_date)))
+            notices.append(t(lang, "schedule.err.date", text=bad_date))
         if ambiguous[0]:
-            names = ", ".join(plain(member.name) for member in ambiguous[1])
-            notices.append(t(lang, "schedule.err.ambiguous", words=plain(ambiguous[0]), names=names))
+            names = ", ".join(member.name for member in ambiguous[1])
+            notices.append(t(lang, "schedule.err.ambiguous", words=ambiguous[0], names=names))
         return notices
 
     @staticmethod
@@ -172,7 +180,7 @@ class ScheduleDesk:
         range_key = "schedule.range_week" if days.period == m.WEEK else "schedule.range_day"
         view = ScheduleView(
             form_id=record.form_id,
-            title=t(lang, "schedule.title", team=plain(str(context.get("teamName") or ""))),
+            title=t(lang, "schedule.title", team=str(context.get("teamName") or "")),
             subtitle=t(lang, range_key, day=format_day(days.first, lang), zone=str(zone)),
             counts=counts(entries, lang),
             days=page.days,
@@ -252,7 +260,7 @@ class ScheduleDesk:
         try:
             day = date.fromisoformat(typed)
         except ValueError:
-            notices.append(t(turn.lang, "schedule.err.date", text=plain(typed)))
+            notices.append(t(turn.lang, "schedule.err.date", text=typed))
             day = date.fromisoformat(str(record.values[m.DATE]))
         too_far = self._too_far(turn.lang, day, self._today(str(record.context.get("zone"))))
         if too_far:
@@ -348,7 +356,7 @@ class ScheduleDesk:
             return found
         record, current = found
         values, rows = form_values(current, load_zone(record.context.get("zone")))
-        replaces = None if copy else {"id": current["id"], "lastModified": current.get("lastModifiedDateTime")}
+        replaces = None if copy else _replaces(current)
         team = TeamOption(str(record.context["teamId"]), str(record.context.get("teamName") or ""))
         try:
             return await self.shift_flow.start_prefilled(turn, team, values, rows, replaces=replaces)
@@ -399,10 +407,10 @@ class ScheduleDesk:
         groups = {group_id: name for name, group_id in record.context.get("groups") or []}
         when = f"{format_day(entry.start.astimezone(zone).date(), lang)}, {clock_range(entry, zone, lang)}"
         pairs = [
-            (t(lang, "schedule.fact_member"), plain(members.get(entry.user_id, entry.user_id))),
-            (t(lang, "schedule.fact_group"), plain(groups.get(entry.group_id, entry.group_id))),
+            (t(lang, "schedule.fact_member"), members.get(entry.user_id, entry.user_id)),
+            (t(lang, "schedule.fact_group"), groups.get(entry.group_id, entry.group_id)),
             (t(lang, "schedule.fact_when"), when),
-            (t(lang, "schedule.fact_label"), plain(entry.label)),
+            (t(lang, "schedule.fact_label"), entry.label),
             (
                 t(lang, "schedule.fact_status"),
                 t(lang, "schedule.status_draft" if entry.draft else "schedule.status_shared"),
@@ -498,6 +506,17 @@ class ScheduleDesk:
         )
         view = self.shift_flow.explain(error, turn.lang)
         return notice_card(turn.lang, title, [view.banner or ""], error.request_id or error.client_request_id)
+
+
+def _replaces(shift: dict[str, Any]) -> dict[str, Any]:
+    """What the edit form keeps of the shift it replaces: its id, version, and published times."""
+    shared = shift.get("sharedShift") if isinstance(shift.get("sharedShift"), dict) else {}
+    return {
+        "id": shift["id"],
+        "lastModified": shift.get("lastModifiedDateTime"),
+        "start": shared.get("startDateTime"),
+        "end": shared.get("endDateTime"),
+    }
 
 
 def _span(days: m.Range, lang: Lang) -> str:

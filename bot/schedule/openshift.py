@@ -76,9 +76,12 @@ class OpenShiftFlow(FormFlow):
     async def start(self, turn: Turn, args: str) -> Reply:
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                teams = await self.shift_flow._team_choices(turn)
-                team, schedule = teams[0]
+                choices, args = await self.shift_flow._team_choices(turn, args)
+                data, skipped = await self.shift_flow._first_schedulable(turn, choices)
+                team, schedule = data.team, data.schedule
                 groups = await self.shift_flow.directory.active_groups(turn.user, team.team_id)
+                unusable = {team_id for team_id, _ in skipped.values()}
+                teams = [option for option in choices if option.team_id not in unusable]
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "open.title"), [problem.message]))
         except GraphError as error:
@@ -94,7 +97,7 @@ class OpenShiftFlow(FormFlow):
             "teamName": team.name,
             "zone": zone,
             "groups": [[g.name, g.group_id] for g in groups],
-            "teams": [[option.name, option.team_id] for option, _ in teams],
+            "teams": [[option.name, option.team_id] for option in teams],
         }
         return await self.open(turn, values, **context)
 
@@ -177,7 +180,7 @@ class OpenShiftFlow(FormFlow):
             (t(lang, "shift.fact_id"), result.get("id") or ""),
         ]  # fmt: skip
         title = t(lang, "open.done_published" if published else "open.done_draft")
-        return open_shift_done_card(title, [(a, b) for a, b in facts if b])
+        return open_shift_done_card(title, [(a, b) for a, b in facts if b], lang)
 
     def validate(self, record: FormRecord, lang: Lang) -> tuple[dict[str, Any] | None, dict[str, str]]:
         values, errors = record.values, {}

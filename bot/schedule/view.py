@@ -10,7 +10,7 @@ from bot.i18n import Lang, t
 from bot.schedule import model as m
 from bot.schedule.strings import plural
 from bot.shift.strings import format_day
-from cards.schedule import DayBlock, Line, plain
+from cards.schedule import DayBlock, Line
 
 SEPARATOR = " · "
 # Beyond this many lines, pages would be many: a summary per day instead.
@@ -84,14 +84,14 @@ def line(entry: m.Entry, zone: ZoneInfo, names: Names, lang: Lang) -> str:
     if entry.kind == "open":
         parts.append(f"{t(lang, 'schedule.open_shift')} ({plural(lang, 'schedule.slots', entry.slots)})")
     else:
-        parts.append(plain(names.members.get(entry.user_id, entry.user_id)))
+        parts.append(names.members.get(entry.user_id, entry.user_id))
     if entry.kind == "timeoff":
         reason = names.reasons.get(entry.reason_id, "")
-        parts.append(t(lang, "schedule.time_off") + (f": {plain(reason)}" if reason else ""))
+        parts.append(t(lang, "schedule.time_off") + (f": {reason}" if reason else ""))
     else:
-        parts.append(plain(names.groups.get(entry.group_id, entry.group_id)))
+        parts.append(names.groups.get(entry.group_id, entry.group_id))
         if entry.label:
-            parts.append(plain(entry.label))
+            parts.append(entry.label)
     if entry.draft:
         parts.append(t(lang, "schedule.draft"))
     if entry.staged_for_deletion:
@@ -100,7 +100,7 @@ def line(entry: m.Entry, zone: ZoneInfo, names: Names, lang: Lang) -> str:
 
 
 def pick_title(entry: m.Entry, zone: ZoneInfo, names: Names, lang: Lang) -> str:
-    """Choice titles are plain text in Teams (no Markdown): no escaping."""
+    """Choice titles are plain text in Teams (no Markdown)."""
     day = format_day(entry.start.astimezone(zone).date(), lang).rsplit(" ", 2)[0]
     who = names.members.get(entry.user_id, entry.user_id)
     return SEPARATOR.join([day, clock_range(entry, zone, lang), who])

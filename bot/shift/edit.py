@@ -19,7 +19,7 @@ from bot.graph.errors import GraphNotFound
 from bot.shift import model as m
 from bot.shift.timezones import parse_graph_time
 
-REPLACES = "replaces"  # form context: {"id": shift id, "lastModified": what was read}
+REPLACES = "replaces"  # form context: {"id", "lastModified", "start", "end"} of the shift as it was read
 
 i18n.register(
     en={
@@ -111,3 +111,10 @@ async def already_replaced(
         if isinstance(sent, dict) and isinstance(found, dict) and any(sent.get(k) != found.get(k) for k in keys):
             return False
     return all(current.get(k) == body.get(k) for k in ("userId", "schedulingGroupId"))
+
+
+def is_itself(kind: str, start: datetime, end: datetime, replaces: Any) -> bool:
+    """A busy time found for the member that is the shift being edited (as it was read): no overlap to ask about."""
+    if kind != "shift" or not isinstance(replaces, dict) or not replaces.get("start") or not replaces.get("end"):
+        return False
+    return (start, end) == (parse_graph_time(str(replaces["start"])), parse_graph_time(str(replaces["end"])))
