@@ -173,7 +173,9 @@ def confirm_card(
     return envelope(body, actions)
 
 
-def outcome_card(form_id: str, title: str, lines: list[str], lang: Lang, *, color: str | None = None) -> dict[str, Any]:
+def outcome_card(
+    form_id: str, title: str, lines: list[str], lang: Lang, *, color: ac.TextColor | None = None
+) -> dict[str, Any]:
     """What was done, and the way back to the schedule."""
     body: list[ac.CardElement] = [heading(title), *(paragraph(line, color=color) for line in lines)]
     back = execute(t(lang, "schedule.back"), "schedule.back", form_id, send_inputs=False)

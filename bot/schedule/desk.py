@@ -510,7 +510,8 @@ class ScheduleDesk:
 
 def _replaces(shift: dict[str, Any]) -> dict[str, Any]:
     """What the edit form keeps of the shift it replaces: its id, version, and published times."""
-    shared = shift.get("sharedShift") if isinstance(shift.get("sharedShift"), dict) else {}
+    found = shift.get("sharedShift")
+    shared: dict[str, Any] = found if isinstance(found, dict) else {}
     return {
         "id": shift["id"],
         "lastModified": shift.get("lastModifiedDateTime"),
