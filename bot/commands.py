@@ -42,6 +42,24 @@ SHIFT = Command(
     usage_en='shift [member] [date] [9:00-17:00] ["label"] [colour]',
     usage_fr='poste [membre] [date] [9:00-17:00] ["libellé"] [couleur]',
 )
+SCHEDULE = Command(
+    name="schedule",
+    name_fr="planning",
+    aliases=("horaire",),
+    description_en="See a team's shifts for a day or a week, and change them",
+    description_fr="Voir les postes d'une équipe pour un jour ou une semaine, et les modifier",
+    usage_en="schedule [today|date|week|next week] [member] [group]",
+    usage_fr="planning [aujourd'hui|date|semaine|semaine prochaine] [membre] [groupe]",
+)
+OPENSHIFT = Command(
+    name="openshift",
+    name_fr="posteouvert",
+    aliases=("open-shift", "poste-ouvert"),
+    description_en="Offer an open shift with a number of slots",
+    description_fr="Proposer un poste ouvert avec un nombre de places",
+    usage_en='openshift [date] [9:00-17:00] [slots] ["label"]',
+    usage_fr='posteouvert [date] [9:00-17:00] [places] ["libellé"]',
+)
 CUSTOMERS = Command(
     name="customers",
     name_fr="clients",
@@ -75,4 +93,4 @@ SIGNOUT = Command(
     description_fr="Se déconnecter de Manager Desk",
 )
 
-ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, CUSTOMERS, AGENDA, HELP, SIGNOUT)
+ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, SCHEDULE, OPENSHIFT, CUSTOMERS, AGENDA, HELP, SIGNOUT)

@@ -49,6 +49,7 @@ class ShiftFormState:
     zone_notes: list[str] = field(default_factory=list)  # what to confirm: daylight-saving readings, checks
     times_only: bool = True  # only daylight-saving readings to confirm ("Create with these times")
     duration: str = ""  # "Duration: 8 hours", once the date and both times can be read
+    editing: bool = False  # the form replaces an existing shift (the schedule desk's Edit)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def shift_form_card(state: ShiftFormState, view: FormView, lang: Lang) -> dict[s
         *_visibility_part(state, view, lang),
     ]
     actions = _actions(state, view, lang)
-    return form_card(t(lang, "shift.title"), body, actions, banner_elements=_banners(state, view, lang))
+    title = t(lang, "shift.edit_title" if state.editing else "shift.title")
+    return form_card(title, body, actions, banner_elements=_banners(state, view, lang))
 
 
 def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
@@ -255,7 +257,8 @@ def _actions(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.Actio
         label = t(lang, "shift.confirm" if state.times_only else "shift.confirm_anyway")
         submit = execute(label, m.VERB_CONFIRM, state.form_id, style="positive")
     else:
-        submit = execute(t(lang, "shift.submit"), m.VERB_SUBMIT, state.form_id, style="positive")
+        submit_title = t(lang, "shift.save" if state.editing else "shift.submit")
+        submit = execute(submit_title, m.VERB_SUBMIT, state.form_id, style="positive")
     cancel = execute(t(lang, "shift.cancel"), m.VERB_CANCEL, state.form_id, send_inputs=False)
     return [submit, cancel]
 

@@ -8,13 +8,14 @@ from pathlib import Path
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from sandbox import appointments, bookings, schedule, teams
+from sandbox import appointments, bookings, schedule, schedule_items, teams
 from sandbox.controls import add_control_routes
 from sandbox.faults import FaultBoard, RequestLog
 from sandbox.middleware import graph_errors, injected_faults, request_ids, request_log
 from sandbox.routing import Route, dispatcher, route
-from sandbox.state import FAULTS, FIXTURE_PATH, PUBLIC_KEY, REQUEST_LOG, STORE, VALIDATOR
+from sandbox.state import FAULTS, FIXTURE_PATH, PUBLIC_KEY, REQUEST_LOG, STORE, VALIDATOR, WRITE_LIMITER
 from sandbox.store import DEFAULT_FIXTURE, SandboxStore, load_fixture
+from sandbox.throttle import WRITES_PER_SECOND, WriteLimiter
 from sandbox.validation import BodyValidator, load_schema
 
 BETA_ROUTES: list[Route] = [
@@ -37,6 +38,20 @@ BETA_ROUTES: list[Route] = [
     route("GET", "teams/{teamId}/schedule/schedulingGroups", schedule.list_scheduling_groups),
     route("GET", "teams/{teamId}/schedule/shifts", schedule.list_shifts),
     route("POST", "teams/{teamId}/schedule/shifts", schedule.create_shift),
+    route("GET", "teams/{teamId}/schedule/shifts/{shiftId}", schedule.get_shift),
+    route("PUT", "teams/{teamId}/schedule/shifts/{shiftId}", schedule.replace_shift),
+    route("DELETE", "teams/{teamId}/schedule/shifts/{shiftId}", schedule.delete_shift),
+    route("POST", "teams/{teamId}/schedule/share", schedule.share),
+    route("GET", "teams/{teamId}/schedule/openShifts", schedule_items.list_open_shifts),
+    route("POST", "teams/{teamId}/schedule/openShifts", schedule_items.create_open_shift),
+    route("GET", "teams/{teamId}/schedule/openShifts/{openShiftId}", schedule_items.get_open_shift),
+    route("PUT", "teams/{teamId}/schedule/openShifts/{openShiftId}", schedule_items.replace_open_shift),
+    route("DELETE", "teams/{teamId}/schedule/openShifts/{openShiftId}", schedule_items.delete_open_shift),
+    route("GET", "teams/{teamId}/schedule/timesOff", schedule_items.list_times_off),
+    route("POST", "teams/{teamId}/schedule/timesOff", schedule_items.create_time_off),
+    route("GET", "teams/{teamId}/schedule/timesOff/{timeOffId}", schedule_items.get_time_off),
+    route("DELETE", "teams/{teamId}/schedule/timesOff/{timeOffId}", schedule_items.delete_time_off),
+    route("GET", "teams/{teamId}/schedule/timeOffReasons", schedule_items.list_time_off_reasons),
 ]
 
 
@@ -51,6 +66,7 @@ def create_sandbox_app(
     public_key: RSAPublicKey | RSAPrivateKey,
     fixture_path: str | Path | None = None,
     reset: bool = False,
+    writes_per_second: int = WRITES_PER_SECOND,
 ) -> web.Application:
     """The sandbox on the SQLite db at db_path, trusting tokens signed by public_key's private half.
     The fixture is loaded into the db when the db is new, or when reset is true."""
@@ -65,6 +81,7 @@ def create_sandbox_app(
     app[FAULTS] = FaultBoard()
     app[REQUEST_LOG] = RequestLog()
     app[VALIDATOR] = _validator()
+    app[WRITE_LIMITER] = WriteLimiter(writes_per_second)
     app.router.add_route("*", "/beta/{tail:.*}", dispatcher(BETA_ROUTES))
     add_control_routes(app)
     app.on_cleanup.append(_close_store)

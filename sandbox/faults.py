@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,9 +41,13 @@ class Fault:
     code: str | None = None
     message: str | None = None
     after: bool = False  # the request is processed first (the write happens), then the delay and the status
+    probability: float = 1.0  # each matching request gets the fault with this chance
+    chance: random.Random = field(default_factory=random.Random, repr=False)
 
     def matches(self, line: str) -> bool:
-        return self.remaining > 0 and (self.match is None or self.match.search(line) is not None)
+        if self.remaining <= 0 or (self.match is not None and self.match.search(line) is None):
+            return False
+        return self.probability >= 1.0 or self.chance.random() < self.probability
 
     def error_code(self) -> str:
         return self.code or DEFAULT_CODES.get(self.status or 500, "UnknownError")
@@ -61,6 +66,7 @@ class Fault:
             "code": self.code,
             "message": self.message,
             "after": self.after,
+            "probability": self.probability,
         }
 
 
@@ -68,7 +74,20 @@ def parse_fault(spec: object) -> Fault:
     """Builds a Fault from the POST /_sandbox/faults body; ValueError says what is wrong."""
     if not isinstance(spec, dict):
         raise ValueError("body must be a JSON object")
-    unknown = set(spec) - {"status", "count", "retryAfter", "delay", "match", "body", "code", "message", "after"}
+    known = {
+        "status",
+        "count",
+        "retryAfter",
+        "delay",
+        "match",
+        "body",
+        "code",
+        "message",
+        "after",
+        "probability",
+        "seed",
+    }
+    unknown = set(spec) - known
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     status = _optional_int(spec, "status", 100, 599)
@@ -85,7 +104,17 @@ def parse_fault(spec: object) -> Fault:
         code=_optional_str(spec, "code"),
         message=_optional_str(spec, "message"),
         after=spec.get("after") is True,
+        probability=_probability(spec.get("probability")),
+        chance=random.Random(_optional_int(spec, "seed", 0, 2**31)),
     )
+
+
+def _probability(value: object) -> float:
+    if value is None:
+        return 1.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("probability must be a number in (0, 1]")
+    return float(value)
 
 
 def _optional_int(spec: dict[str, Any], name: str, low: int, high: int) -> int | None:

@@ -1,4 +1,5 @@
-"""Shifts operations: a team's schedule, its scheduling groups, its shifts (list and create)."""
+"""Shifts operations: a team's schedule, its scheduling groups, its shifts (list, create, get, replace, delete)
+and share (drafts become shared)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.auth import caller_of, requires
-from sandbox.errors import request_body_read, shifts_not_admin, shifts_team_not_found
+from sandbox.errors import (
+    GraphError,
+    request_body_read,
+    shifts_bad_request,
+    shifts_message,
+    shifts_not_admin,
+    shifts_team_not_found,
+)
 from sandbox.odata import context, json_response, now_iso, page, read_json
 from sandbox.routing import param
-from sandbox.shift_rules import SHIFT_ITEMS, check_assignment, check_times, shift_schema_error
-from sandbox.state import STORE, VALIDATOR
+from sandbox.schedule_filter import matching, parse_filter
+from sandbox.shift_rules import SHIFT_ITEMS, check_assignment, check_times, parse_time, shift_schema_error
+from sandbox.state import STORE, VALIDATOR, WRITE_LIMITER
 from sandbox.store import Doc
 from sandbox.teams import is_member, is_owner
 
@@ -62,33 +71,144 @@ async def get_schedule(request: web.Request) -> web.Response:
     return json_response(body)
 
 
+def whole_collection(request: web.Request, kind: str, name: str) -> web.Response:
+    """A scheduled team's collection `name` (documents of `kind`), paged, with no query options but $top."""
+    team = scheduled_team(request)
+    found = request.app[STORE].all_of(kind, team["id"])
+    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/{name}"), **page(request, found)}
+    return json_response(body)
+
+
 @requires(*SCHEDULE_READ)
 async def list_scheduling_groups(request: web.Request) -> web.Response:
+    return whole_collection(request, "group", "schedulingGroups")
+
+
+def writable_team(request: web.Request) -> Doc:
+    """A write on a team's schedule: counted against the per-team limit, then the team must be scheduled and
+    the caller one of its owners."""
+    retry_after = request.app[WRITE_LIMITER].admit(param(request, "teamId"))
+    if retry_after is not None:
+        message = "Too many requests on this team's schedule. Please retry after the time given in Retry-After."
+        raise GraphError(429, "TooManyRequests", message, headers={"Retry-After": str(retry_after)})
     team = scheduled_team(request)
-    groups = request.app[STORE].all_of("group", team["id"])
-    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/schedulingGroups"), **page(request, groups)}
-    return json_response(body)
+    if not is_owner(team, caller_of(request).oid):
+        raise shifts_not_admin()
+    return team
+
+
+def item_not_found(kind: str, item_id: str) -> GraphError:
+    return GraphError(404, "NotFound", shifts_message("NotFound", f"The {kind} '{item_id}' was not found."))
 
 
 @requires(*SCHEDULE_READ)
 async def list_shifts(request: web.Request) -> web.Response:
     team = scheduled_team(request)
+    conditions = parse_filter(request.query.get("$filter"), SHIFT_ITEMS)
     manager = is_owner(team, caller_of(request).oid)
     themes = request.app[VALIDATOR].classic_themes
-    shifts = [
+    visible = [
         present_shift(shift, themes, wants_new_enums(request), manager)
         for shift in request.app[STORE].all_of("shift", team["id"])
         if manager or shift.get("sharedShift") is not None
     ]
+    shifts = matching(visible, conditions)
     body = {"@odata.context": context(f"teams('{team['id']}')/schedule/shifts"), **page(request, shifts)}
     return json_response(body)
 
 
+@requires(*SCHEDULE_READ)
+async def get_shift(request: web.Request) -> web.Response:
+    team = scheduled_team(request)
+    manager = is_owner(team, caller_of(request).oid)
+    shift = request.app[STORE].get("shift", param(request, "shiftId"), team["id"])
+    if shift is None or not (manager or shift.get("sharedShift") is not None):
+        raise item_not_found("shift", param(request, "shiftId"))
+    entity = present_shift(shift, request.app[VALIDATOR].classic_themes, wants_new_enums(request), manager)
+    return json_response({"@odata.context": context(f"teams('{team['id']}')/schedule/shifts/$entity"), **entity})
+
+
+@requires(*SCHEDULE_WRITE)
+async def replace_shift(request: web.Request) -> web.StreamResponse:
+    """PUT: a full replacement (what is left out is not kept); 404 when the shift does not exist (no upsert);
+    204 unless the request prefers return=representation (docs #4513), then 200 and the shift."""
+    team = writable_team(request)
+    store = request.app[STORE]
+    existing = store.get("shift", param(request, "shiftId"), team["id"])
+    if existing is None:
+        raise item_not_found("shift", param(request, "shiftId"))
+    body = await read_json(request)
+    user_id, group = check_shift(request, body, team, store.all_of("group", team["id"]))
+    replaced = new_shift(request, body, team, user_id, group)
+    keep = ("id", "createdDateTime", "createdBy")
+    replaced.update({key: existing[key] for key in keep if key in existing})
+    store.replace("shift", replaced, team["id"])
+    if "return=representation" not in ",".join(request.headers.getall("Prefer", [])).replace(" ", ""):
+        return web.Response(status=204)
+    entity = present_shift(replaced, request.app[VALIDATOR].classic_themes, wants_new_enums(request), manager=True)
+    return json_response({"@odata.context": context(f"teams('{team['id']}')/schedule/shifts/$entity"), **entity})
+
+
+@requires(*SCHEDULE_WRITE)
+async def delete_shift(request: web.Request) -> web.StreamResponse:
+    team = writable_team(request)
+    if not request.app[STORE].delete("shift", param(request, "shiftId"), team["id"]):
+        raise item_not_found("shift", param(request, "shiftId"))
+    return web.Response(status=204)
+
+
+@requires(*SCHEDULE_WRITE)
+async def share(request: web.Request) -> web.StreamResponse:
+    """Drafts of shifts, open shifts and time off starting in [startDateTime, endDateTime) become shared; items
+    staged for deletion in the range are deleted. 204."""
+    team = writable_team(request)
+    body = await read_json(request)
+    validator = request.app[VALIDATOR]
+    problem = validator.first_problem("scheduleShareRequest", body) if isinstance(body, dict) else None
+    if problem and problem.kind == "unknown":
+        raise request_body_read(
+            f"The parameter '{problem.name}' in the request payload is not a valid parameter for the operation 'share'."
+        )
+    if not isinstance(body, dict) or problem:
+        detail = problem.path if problem else "a JSON object"
+        raise shifts_bad_request(f"Invalid share request: {detail} (notifyTeam and startDateTime are required).")
+    start = parse_time("startDateTime", body["startDateTime"])
+    end = parse_time("endDateTime", body["endDateTime"]) if body.get("endDateTime") else None
+    if end is not None and end <= start:
+        raise shifts_bad_request("endDateTime must be after startDateTime.")
+    for kind, (draft, shared) in SHARED_KINDS.items():
+        _share_kind(request, team["id"], kind, draft, shared, (start, end))
+    return web.Response(status=204)
+
+
+SHARED_KINDS = {
+    "shift": ("draftShift", "sharedShift"),
+    "openShift": ("draftOpenShift", "sharedOpenShift"),
+    "timeOff": ("draftTimeOff", "sharedTimeOff"),
+}
+
+
+def _share_kind(request: web.Request, team_id: str, kind: str, draft: str, shared: str, span: Any) -> None:
+    store = request.app[STORE]
+    start, end = span
+    for entity in store.all_of(kind, team_id):
+        item = entity.get(draft) or entity.get(shared)
+        if not isinstance(item, dict) or not item.get("startDateTime"):
+            continue
+        begins = parse_time(f"{draft}.startDateTime", item["startDateTime"])
+        if begins < start or (end is not None and begins >= end):
+            continue
+        if entity.get("isStagedForDeletion"):
+            store.delete(kind, entity["id"], team_id)
+        elif entity.get(draft) is not None:
+            store.replace(
+                kind, {**entity, shared: entity[draft], draft: None, "lastModifiedDateTime": now_iso()}, team_id
+            )
+
+
 @requires(*SCHEDULE_WRITE)
 async def create_shift(request: web.Request) -> web.Response:
-    team = scheduled_team(request)
-    if not is_owner(team, caller_of(request).oid):
-        raise shifts_not_admin()
+    team = writable_team(request)
     body = await read_json(request)
     groups = request.app[STORE].all_of("group", team["id"])
     user_id, group = check_shift(request, body, team, groups)

@@ -1,7 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
-Kinds: user, business, customer, service, staff and appointment (parent = business key), team, group
-and shift (parent = team key).
+Kinds: user, business, customer, service, staff and appointment (parent = business key), team, and (parent = team
+key) group, shift, openShift, timeOff and timeOffReason.
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -15,6 +15,14 @@ from typing import Any
 Doc = dict[str, Any]
 
 DEFAULT_FIXTURE = Path(__file__).with_name("fixture.json")
+# A team's nested fixture lists and the kind of document each becomes (parent = the team).
+TEAM_COLLECTIONS = {
+    "schedulingGroups": "group",
+    "shifts": "shift",
+    "openShifts": "openShift",
+    "timesOff": "timeOff",
+    "timeOffReasons": "timeOffReason",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -139,8 +147,7 @@ def _fixture_docs(fixture: Doc) -> list[tuple[str, str, Doc]]:
         for key, kind in _BUSINESS_CHILDREN.items():
             docs.extend((kind, business["id"], item) for item in business.get(key, []))
     for team in fixture["teams"]:
-        nested = ("schedulingGroups", "shifts")
-        docs.append(("team", "", {k: v for k, v in team.items() if k not in nested}))
-        docs.extend(("group", team["id"], group) for group in team.get("schedulingGroups", []))
-        docs.extend(("shift", team["id"], shift) for shift in team.get("shifts", []))
+        docs.append(("team", "", {k: v for k, v in team.items() if k not in TEAM_COLLECTIONS}))
+        for name, kind in TEAM_COLLECTIONS.items():
+            docs.extend((kind, team["id"], item) for item in team.get(name, []))
     return docs

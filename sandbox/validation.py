@@ -30,6 +30,11 @@ ODATA_TYPES = {
     "shiftCreate": "microsoft.graph.shift",
     "shiftItem": "microsoft.graph.shiftItem",
     "shiftActivity": "microsoft.graph.shiftActivity",
+    "openShiftCreate": "microsoft.graph.openShift",
+    "openShiftItem": "microsoft.graph.openShiftItem",
+    "timeOffCreate": "microsoft.graph.timeOff",
+    "timeOffItem": "microsoft.graph.timeOffItem",
+    "scheduleShareRequest": "microsoft.graph.schedule.share",
 }
 
 

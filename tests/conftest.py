@@ -16,7 +16,9 @@ from bot.settings import Settings
 from tests.teams import Connector, TeamsClient, start_connector
 
 pytest_plugins = [
-    plugin for plugin in ("tests.fixtures_sandbox", "tests.fixtures_azurite") if importlib.util.find_spec(plugin)
+    plugin
+    for plugin in ("tests.fixtures_sandbox", "tests.fixtures_azurite", "tests.fixtures_schedule")
+    if importlib.util.find_spec(plugin)
 ]
 
 

@@ -173,9 +173,13 @@ class SandboxHandle:
 
 
 @contextlib.asynccontextmanager
-async def running_sandbox(db_path: Path, key: RSAPrivateKey, *, reset: bool = False) -> AsyncIterator[SandboxHandle]:
+async def running_sandbox(
+    db_path: Path, key: RSAPrivateKey, *, reset: bool = False, fixture_path: Path | None = None, **options: Any
+) -> AsyncIterator[SandboxHandle]:
     """A sandbox app served on 127.0.0.1, port 0. Usable directly, e.g. to restart on the same db."""
-    app = create_sandbox_app(db_path=db_path, public_key=key.public_key(), reset=reset)
+    app = create_sandbox_app(
+        db_path=db_path, public_key=key.public_key(), reset=reset, fixture_path=fixture_path, **options
+    )
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:
@@ -195,4 +199,15 @@ def sandbox_dev_key(tmp_path_factory: pytest.TempPathFactory) -> RSAPrivateKey:
 @pytest_asyncio.fixture
 async def sandbox(tmp_path: Path, sandbox_dev_key: RSAPrivateKey) -> AsyncIterator[SandboxHandle]:
     async with running_sandbox(tmp_path / "sandbox.db", sandbox_dev_key) as handle:
+        yield handle
+
+
+WEEK_FIXTURE = Path(__file__).resolve().parent.parent / "sandbox" / "fixture-week.json"
+BAKERY_TEAM_ID = "5b0e7c2a-8f1d-4c3e-a6b9-2d4f6a8c0e13"  # Northwind Bakery (fixture-week.json), America/Toronto
+
+
+@pytest_asyncio.fixture
+async def week_sandbox(tmp_path: Path, sandbox_dev_key: RSAPrivateKey) -> AsyncIterator[SandboxHandle]:
+    """The sandbox with the fixture week (sandbox/fixture-week.json): two scheduled teams, 39 shifts."""
+    async with running_sandbox(tmp_path / "sandbox-week.db", sandbox_dev_key, fixture_path=WEEK_FIXTURE) as handle:
         yield handle

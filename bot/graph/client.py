@@ -121,6 +121,11 @@ class GraphClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
 
+    def with_retry(self, retry: RetryPolicy) -> GraphClient:
+        """The same client (session, tokens, base) with another retry policy, e.g. one attempt only for a caller
+        that paces and retries its own writes."""
+        return GraphClient(self._session, self._base, self._tokens, retry, self._sleep)
+
     def url(self, *segments: str, params: dict[str, str] | None = None) -> URL:
         path = "/".join(encode_segment(s) for s in segments)
         url = URL(f"{self._base}/{path}", encoded=True)
@@ -188,6 +193,12 @@ class GraphClient:
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         return await self._request("POST", self.url(*segments), user, tuple(scopes), body)
+
+    async def put(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A full replacement; {} when Graph answers 204 (Shifts does unless asked for the representation)."""
+        return await self._request("PUT", self.url(*segments), user, tuple(scopes), body)
 
     async def patch(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]

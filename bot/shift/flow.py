@@ -17,6 +17,7 @@ from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.i18n import Lang, t
 from bot.prefs import Preferences
 from bot.services import Services
+from bot.shift import edit
 from bot.shift import model as m
 from bot.shift.directory import Schedule, ShiftDirectory, TeamOption
 from bot.shift.members import Member, find_by_name, match_words
@@ -204,6 +205,23 @@ class ShiftFlow(FormFlow):
                 notices.append(t(turn.lang, "shift.not_member", name=mention.name, team=data.team.name))
         return text, member, notices
 
+    async def start_prefilled(
+        self, turn: Turn, team: TeamOption, values: dict[str, Any], rows: list[str], *, replaces: dict[str, Any] | None
+    ) -> Reply:
+        """The form on an existing shift: to replace it (`replaces` = its id and lastModifiedDateTime) or to
+        create a copy. Raises ShiftUnavailable or GraphError like /shift."""
+        with deadline(ACTION_BUDGET_SECONDS):
+            data = await self._team_data(turn, team)
+        context = data.context(self._zone_name(turn, data.schedule))
+        context.update(teams=[[team.name, team.team_id]], notices=[], **({edit.REPLACES: replaces} if replaces else {}))
+        record = await self.forms.create(
+            self.kind, turn.user.aad_object_id, {**values, m.TEAM: team.team_id}, **context
+        )
+        record.rows[m.BREAKS] = list(rows)
+        await self.forms.save(record)
+        view = FormView() if replaces else FormView(banner=t(turn.lang, "shift.copy_hint"), banner_color="Accent")
+        return Reply.in_place(self.render_form(record, turn.lang, view))
+
     # --- another team ------------------------------------------------------------------------------------
     async def switch_team(self, turn: Turn) -> Reply:
         record = await self.load_for_edit(turn)
@@ -266,6 +284,7 @@ class ShiftFlow(FormFlow):
             zone_notes=[check_text(check, zone, names, lang) for check in shown],
             times_only=all(check.get("kind") in ZONE_CHECKS for check in shown),
             duration=duration,
+            editing=isinstance(context.get(edit.REPLACES), dict),
         )
         return shift_form_card(state, view, lang)
 
@@ -293,12 +312,34 @@ class ShiftFlow(FormFlow):
             times_only = all(check["kind"] in ZONE_CHECKS for check in checks)
             banner = t(turn.lang, "shift.zone_confirm" if times_only else "shift.checks_confirm")
             return FormView(banner=banner, banner_color="Warning", mode=CONFIRM_ZONE)
+        replaces = record.context.get(edit.REPLACES)
+        if isinstance(replaces, dict):
+            return await self._replace(turn, record, payload, replaces)
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
         await self.prefs.remember(turn.user.aad_object_id, team=payload.team_id)
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
 
+    async def _replace(
+        self, turn: Turn, record: FormRecord, payload: m.ShiftPlan, replaces: dict[str, Any]
+    ) -> dict[str, Any] | FormView:
+        problem = await edit.still_as_read(self.services.graph, turn.user, payload.team_id, replaces)
+        if problem:
+            return FormView(banner=t(turn.lang, problem))
+        await edit.replace_shift(self.services.graph, turn.user, payload.team_id, replaces["id"], shift_body(payload))
+        zone = str(record.context.get("zone") or "UTC")
+        return {**result_of(payload, replaces, self._names(record, payload), zone), "replaced": True}
+
     async def find_existing(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | None:
-        """The shift an unanswered create made: that member's, with that label, overlapping those times."""
+        """The shift an unanswered create made: that member's, with that label, overlapping those times. For an
+        edit, the shift itself if it already holds what was sent (the PUT happened)."""
+        replaces = record.context.get(edit.REPLACES)
+        if isinstance(replaces, dict):
+            if not await edit.already_replaced(
+                self.services.graph, turn.user, payload.team_id, replaces, shift_body(payload)
+            ):
+                return None
+            zone = str(record.context.get("zone") or "UTC")
+            return {**result_of(payload, replaces, self._names(record, payload), zone), "replaced": True}
         found = await self.directory.shifts_like(turn.user, payload)
         if not found:
             return None
@@ -330,6 +371,7 @@ class ShiftFlow(FormFlow):
         except GraphError as error:  # a check that could not be made does not stop the manager
             log.warning("overlap check failed status=%s request-id=%s", error.status, error.request_id)
             busy = []
+        busy = [b for b in busy if not edit.is_itself(b.kind, b.start, b.end, record.context.get(edit.REPLACES))]
         checks += [
             {"kind": b.kind, "user": plan.user_id, "start": graph_time(b.start), "end": graph_time(b.end)} for b in busy
         ]

@@ -60,7 +60,14 @@ def summary_of(result: dict[str, Any], lang: Lang) -> ShiftSummary:
     status = "shift.status_published" if published else "shift.status_draft"
     pairs += [(t(lang, "shift.fact_status"), t(lang, status)), (t(lang, "shift.fact_id"), result.get("id") or "")]
     return ShiftSummary(
-        title=t(lang, "shift.done_published" if published else "shift.done_draft"),
+        title=t(
+            lang,
+            "shift.done_updated"
+            if result.get("replaced")
+            else "shift.done_published"
+            if published
+            else "shift.done_draft",
+        ),
         note=t(lang, "shift.done_published_note" if published else "shift.done_draft_note"),
         facts=[(title, value) for title, value in pairs if value],
         lines=[zone_note_text(note, str(zone), lang) for note in result.get("zoneNotes") or []],

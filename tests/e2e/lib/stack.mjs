@@ -152,7 +152,8 @@ async function startOnFreePort(name, launch, readyUrl, timeoutMs) {
   throw new Error(`could not start ${name}: ${lastError.message}`);
 }
 
-export async function startStack() {
+/** `sandboxFixture`: another fixture file for the sandbox (e.g. sandbox/fixture-week.json). */
+export async function startStack({ sandboxFixture } = {}) {
   const python = pythonExecutable();
   if (!fs.existsSync(PLAYGROUND_CLI)) {
     throw new Error('e2e: the Agents Playground is not installed (node_modules missing); run `make test` or `npm ci`');
@@ -186,7 +187,8 @@ export async function startStack() {
     const sandbox = startProcess(
       'sandbox',
       python,
-      ['-m', 'sandbox', '--port', '0', '--db', path.join(dir, 'sandbox.db'), '--signing-key', key],
+      ['-m', 'sandbox', '--port', '0', '--db', path.join(dir, 'sandbox.db'), '--signing-key', key,
+        ...(sandboxFixture ? ['--fixture', sandboxFixture] : [])],
       { cwd: ROOT, env: baseEnv, logDir: dir },
     );
     procs.push(sandbox);
