@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from sandbox import bookings, schedule, teams
+from sandbox import bookings, requests, schedule, teams
 from sandbox.controls import add_control_routes
 from sandbox.faults import FaultBoard, RequestLog
 from sandbox.middleware import graph_errors, injected_faults, request_ids, request_log
@@ -27,6 +27,7 @@ BETA_ROUTES: list[Route] = [
     route("GET", "teams/{teamId}/schedule/schedulingGroups", schedule.list_scheduling_groups),
     route("GET", "teams/{teamId}/schedule/shifts", schedule.list_shifts),
     route("POST", "teams/{teamId}/schedule/shifts", schedule.create_shift),
+    *requests.routes(),
 ]
 
 

@@ -1,6 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
-Kinds: user, business, customer (parent = business key), team, group and shift (parent = team key).
+Kinds: user, business, customer (parent = business key), team, group, shift and TEAM_COLLECTIONS' kinds
+(parent = team key).
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -14,6 +15,17 @@ from typing import Any
 Doc = dict[str, Any]
 
 DEFAULT_FIXTURE = Path(__file__).with_name("fixture.json")
+
+# A team's other fixture collections (Graph's collection name -> store kind).
+TEAM_COLLECTIONS = {
+    "timeOffReasons": "timeOffReason",
+    "timesOff": "timeOff",
+    "openShifts": "openShift",
+    "timeOffRequests": "timeOffRequest",
+    "swapShiftsChangeRequests": "swapShiftsChangeRequest",
+    "offerShiftRequests": "offerShiftRequest",
+    "openShiftChangeRequests": "openShiftChangeRequest",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,6 +93,13 @@ class SandboxStore:
     def insert(self, kind: str, doc: Doc, parent: str = "") -> None:
         self._insert(kind, parent, doc)
 
+    def replace(self, kind: str, doc: Doc, parent: str = "") -> None:
+        """Writes `doc` over the stored document with the same id (which must exist)."""
+        self._db.execute(
+            "UPDATE docs SET data = ? WHERE kind = ? AND parent = ? AND key = ?",
+            (json.dumps(doc), kind, parent.lower(), str(doc["id"]).lower()),
+        )
+
     # -- internals -------------------------------------------------------------------------------
 
     def _insert(self, kind: str, parent: str, doc: Doc) -> None:
@@ -115,8 +134,10 @@ def _fixture_docs(fixture: Doc) -> list[tuple[str, str, Doc]]:
         docs.append(("business", "", {k: v for k, v in business.items() if k != "customers"}))
         docs.extend(("customer", business["id"], customer) for customer in customers)
     for team in fixture["teams"]:
-        nested = ("schedulingGroups", "shifts")
+        nested = ("schedulingGroups", "shifts", *TEAM_COLLECTIONS)
         docs.append(("team", "", {k: v for k, v in team.items() if k not in nested}))
         docs.extend(("group", team["id"], group) for group in team.get("schedulingGroups", []))
         docs.extend(("shift", team["id"], shift) for shift in team.get("shifts", []))
+        for collection, kind in TEAM_COLLECTIONS.items():
+            docs.extend((kind, team["id"], doc) for doc in team.get(collection, []))
     return docs

@@ -26,6 +26,9 @@ ODATA_TYPES = {
     "shiftCreate": "microsoft.graph.shift",
     "shiftItem": "microsoft.graph.shiftItem",
     "shiftActivity": "microsoft.graph.shiftActivity",
+    "timeOffCreate": "microsoft.graph.timeOff",
+    "timeOffItem": "microsoft.graph.timeOffItem",
+    "requestDecision": "microsoft.graph.requestDecision",
 }
 
 

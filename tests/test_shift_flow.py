@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from sandbox.errors import shifts_message
+from sandbox.store import load_fixture
 from tests.cardcheck import find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
@@ -31,6 +32,7 @@ from tests.teams import TEAM_THREAD_ID, Connector, card_of
 SEED = json.loads((Path(__file__).parent / "data" / "seeds" / "create-shift.example.json").read_text())
 SHIFTS_PATH = f"/beta/teams/{TEAM_ID}/schedule/shifts"
 POST_SHIFTS = r"^POST /beta/teams/[^/]+/schedule/shifts$"
+FIXTURE_SHIFT_IDS = {s["id"] for team in load_fixture(None)["teams"] for s in team.get("shifts", [])}
 MEGAN = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": MEGAN_OID}
 
 
@@ -41,7 +43,9 @@ class Desk(BaseDesk):
         return [r for r in await self.sandbox.requests() if r["method"] == "POST" and r["path"] == SHIFTS_PATH]
 
     async def shifts(self) -> list[dict[str, Any]]:
-        return (await self.sandbox.call("GET", f"/teams/{TEAM_ID}/schedule/shifts")).body["value"]
+        """The shifts the test created (the fixture's own are left out)."""
+        found = (await self.sandbox.call("GET", f"/teams/{TEAM_ID}/schedule/shifts")).body["value"]
+        return [shift for shift in found if shift["id"] not in FIXTURE_SHIFT_IDS]
 
 
 @pytest.fixture
