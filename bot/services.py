@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.forms import FormStore
 from bot.graph.client import GraphClient
+from bot.outbound import Outbound
 from bot.settings import Settings
 from bot.storage import SqliteStorage
 
@@ -16,3 +17,4 @@ class Services:
     graph: GraphClient
     storage: SqliteStorage
     forms: FormStore
+    outbound: Outbound | None = None  # messages sent outside an activity's answer (set by the edge)

@@ -46,12 +46,14 @@ from botbuilder.schema import (
     Attachment,
     CardAction,
     ChannelAccount,
+    ConversationAccount,
     OAuthCard,
     TokenExchangeInvokeResponse,
 )
 from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, UserTokenClient
 from botframework.connector.token_api.models import TokenExchangeRequest
+from msrest.exceptions import HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.auth.devkey import load_or_create_dev_key
@@ -65,6 +67,7 @@ from bot.forms import FormStore
 from bot.graph.client import GraphClient, RetryPolicy
 from bot.i18n import language_of, t
 from bot.mentions import other_mentions, strip_bot_mention
+from bot.outbound import ConversationGone, ConversationRef
 from bot.router import Router, UnknownVerb, normalize_word, split_command
 from bot.services import Services
 from bot.settings import ConfigError, Settings
@@ -167,6 +170,68 @@ def login_request_body(
 
 def precondition_failed_body(message: str) -> dict[str, Any]:
     return {"statusCode": 412, "type": PRECONDITION_FAILED, "value": {"code": "412", "message": message}}
+
+
+class ConnectorOutbound:
+    """`Outbound` over the Bot Connector REST API (interim: the edge rewrite moves it to bot/teams/)."""
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> str | None:
+        activity = self._addressed(ref, activity_of(reply))
+        client = await self._client(ref)
+        try:
+            sent = await client.conversations.send_to_conversation(ref.conversation_id, activity)
+        except HttpOperationError as error:
+            raise _gone_or(error) from error
+        return getattr(sent, "id", None)
+
+    async def update(self, ref: ConversationRef, activity_id: str, reply: Reply) -> None:
+        activity = self._addressed(ref, activity_of(reply))
+        activity.id = activity_id
+        client = await self._client(ref)
+        try:
+            await client.conversations.update_activity(ref.conversation_id, activity_id, activity)
+        except HttpOperationError as error:
+            raise _gone_or(error) from error
+
+    async def _client(self, ref: ConversationRef) -> Any:
+        claims = self._adapter.create_claims_identity(self._app_id)
+        factory = self._adapter.bot_framework_authentication.create_connector_factory(claims)
+        return await factory.create(ref.service_url, None)
+
+    @staticmethod
+    def _addressed(ref: ConversationRef, activity: Activity) -> Activity:
+        activity.conversation = ConversationAccount(id=ref.conversation_id, tenant_id=ref.tenant_id)
+        activity.from_property = ChannelAccount(id=ref.bot_id)
+        activity.recipient = ChannelAccount(id=ref.user_id or "", aad_object_id=ref.user_aad_object_id)
+        activity.channel_id = ref.channel_id
+        activity.service_url = ref.service_url
+        activity.locale = ref.locale
+        return activity
+
+
+def _gone_or(error: HttpOperationError) -> Exception:
+    status = getattr(getattr(error, "response", None), "status_code", None)
+    return ConversationGone(str(status)) if status in (403, 404) else error
+
+
+def reference_of(activity: Activity, tenant_id: str) -> ConversationRef | None:
+    conversation, recipient, sender = activity.conversation, activity.recipient, activity.from_property
+    if not activity.service_url or conversation is None or not conversation.id:
+        return None
+    return ConversationRef(
+        service_url=activity.service_url,
+        conversation_id=conversation.id,
+        bot_id=(recipient.id if recipient else "") or "",
+        channel_id=activity.channel_id or "msteams",
+        tenant_id=tenant_id or None,
+        user_id=sender.id if sender else None,
+        user_aad_object_id=sender.aad_object_id if sender else None,
+        locale=activity.locale,
+    )
 
 
 class ManagerDeskBot(TeamsActivityHandler):
@@ -633,6 +698,8 @@ class ManagerDeskBot(TeamsActivityHandler):
             card_activity_id=activity.reply_to_id,
             team_thread_id=team_thread_id,
             resolve_team_group_id=resolve_team_group_id,
+            reference=reference_of(activity, tenant_id),
+            activity_id=activity.id,
         )
 
     def _refuse_tenant(self, turn: Turn) -> bool:
@@ -820,6 +887,7 @@ async def create_app(
     )
     adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
+    services.outbound = ConnectorOutbound(adapter, settings.app_id)
 
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):

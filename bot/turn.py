@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.auth.tokens import UserIdentity
 from bot.i18n import Lang, language_of
+
+if TYPE_CHECKING:
+    from bot.outbound import ConversationRef
 
 ConversationType = Literal["personal", "groupChat", "channel"]
 
@@ -39,6 +42,9 @@ class Turn:
     team_thread_id: str | None = None  # 19:...@thread id when in a team channel
     # Resolves the channel's team to its Microsoft 365 group id (what Graph calls the team id).
     resolve_team_group_id: Callable[[], Awaitable[str | None]] = _no_team
+    # Where to send or update messages later (a background create's card update), filled by the edge.
+    reference: ConversationRef | None = None
+    activity_id: str | None = None  # the activity's own id (Teams re-sends an invoke with the same id)
 
     @property
     def lang(self) -> Lang:
