@@ -42,6 +42,31 @@ SHIFT = Command(
     usage_en='shift [member] [date] [9:00-17:00] ["label"] [colour]',
     usage_fr='poste [membre] [date] [9:00-17:00] ["libellé"] [couleur]',
 )
+REQUESTS = Command(
+    name="requests",
+    name_fr="demandes",
+    aliases=("approvals",),
+    description_en="Approve or decline your teams' Shifts requests",
+    description_fr="Approuver ou refuser les demandes Shifts de vos équipes",
+)
+TIMEOFF = Command(
+    name="timeoff",
+    name_fr="absence",
+    aliases=("time-off", "conge", "congé"),
+    description_en="Book time off for a team member",
+    description_fr="Saisir une absence pour un membre de l'équipe",
+    usage_en="timeoff [member] [24/12] to [26/12] [reason]",
+    usage_fr="absence [membre] [24/12] au [26/12] [motif]",
+)
+ALERTS = Command(
+    name="alerts",
+    name_fr="alertes",
+    aliases=(),
+    description_en="Turn the morning digest and new-request notices on or off",
+    description_fr="Activer ou couper le résumé du matin et les avis de nouvelle demande",
+    usage_en="alerts on|off",
+    usage_fr="alertes on|off",
+)
 HELP = Command(
     name="help",
     name_fr="aide",
@@ -57,4 +82,4 @@ SIGNOUT = Command(
     description_fr="Se déconnecter de Manager Desk",
 )
 
-ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, HELP, SIGNOUT)
+ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, REQUESTS, TIMEOFF, ALERTS, HELP, SIGNOUT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import customer, shift
+from bot import customer, requests, shift
 from bot import help as help_feature
 from bot.router import Router
 from bot.services import Services
@@ -13,4 +13,5 @@ def build_root_router(services: Services) -> Router:
     root.include(help_feature.build_router())
     root.include(customer.build_router(services))
     root.include(shift.build_router(services))
+    root.include(requests.build_router(services))
     return root

@@ -241,6 +241,19 @@ async def list_time_off_reasons(request: web.Request) -> web.Response:
 
 
 @requires(*SCHEDULE_READ)
+async def list_open_shifts(request: web.Request) -> web.Response:
+    team = scheduled_team(request)
+    manager = is_owner(team, caller_of(request).oid)
+    found = [
+        {**doc, "draftOpenShift": doc.get("draftOpenShift") if manager else None}
+        for doc in request.app[STORE].all_of("openShift", team["id"])
+        if manager or doc.get("sharedOpenShift") is not None
+    ]
+    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/openShifts"), **page(request, found)}
+    return json_response(body)
+
+
+@requires(*SCHEDULE_READ)
 async def list_times_off(request: web.Request) -> web.Response:
     team = scheduled_team(request)
     manager = is_owner(team, caller_of(request).oid)
@@ -347,6 +360,7 @@ def routes() -> list[Route]:
     found = [
         route("GET", "teams/{teamId}/schedule/timeOffReasons", list_time_off_reasons),
         route("GET", "teams/{teamId}/schedule/timesOff", list_times_off),
+        route("GET", "teams/{teamId}/schedule/openShifts", list_open_shifts),
         route("POST", "teams/{teamId}/schedule/timesOff", create_time_off),
     ]
     for collection in REQUEST_COLLECTIONS:

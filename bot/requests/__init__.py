@@ -1,0 +1,38 @@
+"""The requests feature: /requests (demandes) with Approve and Decline, /timeoff (absence), and the alerts
+(/alerts, alertes): a morning digest and new-request notices sent on the manager's behalf."""
+
+from __future__ import annotations
+
+from bot.commands import REQUESTS
+from bot.requests.claims import Claims
+from bot.requests.inbox import Inbox
+from bot.requests.service import RequestsService
+from bot.router import Router
+from bot.services import Services
+from bot.turn import Reply, Turn
+from cards.requests import VERB_APPROVE, VERB_DECLINE, VERB_OPEN_INBOX
+
+
+def build_router(services: Services) -> Router:
+    service = RequestsService(services.graph)
+    claims = Claims(services.settings.state_db)
+    inbox = Inbox(services, service, claims)
+    router = Router()
+
+    @router.command(REQUESTS)
+    async def show_requests(turn: Turn, args: str) -> list[Reply]:
+        return [await inbox.open(turn)]
+
+    @router.verb(VERB_OPEN_INBOX)
+    async def open_inbox(turn: Turn) -> Reply:
+        return await inbox.open(turn)
+
+    @router.verb(VERB_APPROVE)
+    async def approve(turn: Turn) -> Reply:
+        return await inbox.decide(turn, "approve")
+
+    @router.verb(VERB_DECLINE)
+    async def decline(turn: Turn) -> Reply:
+        return await inbox.decide(turn, "decline")
+
+    return router

@@ -1,0 +1,144 @@
+"""Graph calls of the requests feature, with the manager's delegated token (NOTES.md §3, §6).
+
+Per team: the four request lists (`state eq 'pending'`), members, time-off reasons, shifts and open shifts,
+at most 4 in flight (Shifts allows 4 requests per second per app on a team), and the decisions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.auth.scopes import SHIFT_SCOPES
+from bot.auth.tokens import UserIdentity
+from bot.graph.client import GraphClient
+from bot.graph.errors import GraphError
+from bot.requests.model import COLLECTIONS, Action, ChangeRequest, Collection, Reason, Span, TeamInbox
+from bot.shift.directory import ShiftDirectory, TeamOption
+from bot.shift.timezones import graph_time
+
+# Listing, approving and declining requests and creating time off: Schedule.ReadWrite.All (listing
+# offerShiftRequests has no read scope, NOTES.md §4); team and member names: Team.ReadBasic.All, TeamMember.Read.All.
+REQUEST_SCOPES = SHIFT_SCOPES
+MAX_IN_FLIGHT_PER_TEAM = 4
+PENDING_FILTER = "state eq 'pending'"
+SHIFT_MARGIN = timedelta(days=1)  # shifts that start a day before a time off can still overlap it
+
+T = TypeVar("T")
+
+
+class RequestsService:
+    def __init__(self, graph: GraphClient) -> None:
+        self._graph = graph
+        self.directory = ShiftDirectory(graph)
+
+    # --- which teams ---------------------------------------------------------------------------------------
+    async def owned_teams(self, user: UserIdentity) -> list[tuple[TeamOption, str]]:
+        """(team, schedule time zone) for the joined teams the user owns whose schedule is ready."""
+        found = []
+        for team, schedule in await self.directory.schedulable_teams(user):
+            if await self.is_owner(user, team.team_id):
+                found.append((team, schedule.time_zone or ""))
+        return found
+
+    async def is_owner(self, user: UserIdentity, team_id: str) -> bool:
+        member_filter = f"(microsoft.graph.aadUserConversationMember/userId eq '{user.aad_object_id}')"
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "members", params={
+            "$filter": member_filter
+        })  # fmt: skip
+        return any("owner" in (entry.get("roles") or []) for entry in found)
+
+    # --- the inbox -------------------------------------------------------------------------------------------
+    async def inbox(self, user: UserIdentity, team: TeamOption, zone: str) -> TeamInbox:
+        gate = asyncio.Semaphore(MAX_IN_FLIGHT_PER_TEAM)
+
+        async def gated(call: Awaitable[T]) -> T:
+            async with gate:
+                return await call
+
+        lists = await asyncio.gather(*(gated(self.pending(user, team.team_id, c)) for c in COLLECTIONS))
+        requests = [request for found in lists for request in found]
+        inbox = TeamInbox(team.team_id, team.name, zone, requests)
+        if not requests:
+            return inbox
+        members, reasons, shifts, open_shifts = await asyncio.gather(
+            gated(self.directory.members(user, team.team_id)),
+            gated(self.reasons(user, team.team_id)),
+            gated(self.shifts(user, team.team_id, requests)),
+            gated(self.open_shifts(user, team.team_id)),
+        )
+        inbox.names = {member.user_id: member.name for member in members}
+        inbox.reasons = {reason.reason_id: reason for reason in reasons}
+        inbox.shifts = {span.item_id: span for span in shifts}
+        inbox.open_shifts = {span.item_id: span for span in open_shifts}
+        return inbox
+
+    async def pending(self, user: UserIdentity, team_id: str, collection: Collection) -> list[ChangeRequest]:
+        params = {"$filter": PENDING_FILTER}
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", collection, params=params)
+        # The filter is documented for time off only (NOTES.md §3): keep only pending ones whatever Graph did.
+        requests = [ChangeRequest.of(collection, team_id, raw) for raw in found]
+        return [request for request in requests if request.state == "pending" and request.request_id]
+
+    async def reasons(self, user: UserIdentity, team_id: str) -> list[Reason]:
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "timeOffReasons")
+        return [
+            Reason(str(raw["id"]), str(raw.get("displayName") or raw["id"]), raw.get("isActive") is not False)
+            for raw in found
+            if raw.get("id")
+        ]
+
+    async def shifts(self, user: UserIdentity, team_id: str, requests: list[ChangeRequest]) -> list[Span]:
+        """The shifts the requests name, and those a time off may overlap: one list over the requests' span."""
+        starts = [r.start for r in requests if r.start] + [r.sent_at for r in requests if r.sent_at]
+        params: dict[str, str] | None = None
+        ends = [r.end for r in requests if r.end]
+        if starts and ends:
+            params = {
+                "$filter": f"sharedShift/startDateTime ge {graph_time(min(starts) - SHIFT_MARGIN)} and "
+                f"sharedShift/endDateTime le {graph_time(max(ends) + SHIFT_MARGIN)}"
+            }
+        wanted = {r.sender_shift_id for r in requests} | {r.recipient_shift_id for r in requests}
+        if wanted - {""}:
+            params = None  # shifts named by swaps and offers can be anywhere in the schedule
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "shifts", params=params)
+        return [span for raw in found if (span := Span.of_shift(raw)) is not None]
+
+    async def open_shifts(self, user: UserIdentity, team_id: str) -> list[Span]:
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "openShifts")
+        return [span for raw in found if (span := Span.of_open_shift(raw)) is not None]
+
+    # --- decisions and time off ------------------------------------------------------------------------------
+    async def decide(
+        self, user: UserIdentity, team_id: str, collection: Collection, request_id: str, action: Action, message: str
+    ) -> None:
+        """POST …/{collection}/{id}/approve|decline; 200 and 204 both mean done (NOTES.md §7.15)."""
+        body: dict[str, Any] = {"message": message or None}
+        await self._graph.post(
+            user, REQUEST_SCOPES, "teams", team_id, "schedule", collection, request_id, action, body=body
+        )
+
+    async def request(
+        self, user: UserIdentity, team_id: str, collection: Collection, request_id: str
+    ) -> ChangeRequest | None:
+        """The request as it is now, or None when Graph cannot show it."""
+        try:
+            raw = await self._graph.get(user, REQUEST_SCOPES, "teams", team_id, "schedule", collection, request_id)
+        except GraphError:
+            return None
+        return ChangeRequest.of(collection, team_id, raw)
+
+    async def create_time_off(
+        self, user: UserIdentity, team_id: str, user_id: str, reason_id: str, start: datetime, end: datetime
+    ) -> dict[str, Any]:
+        item = {"timeOffReasonId": reason_id, "startDateTime": graph_time(start), "endDateTime": graph_time(end)}
+        body = {"userId": user_id, "sharedTimeOff": {**item, "theme": "white"}, "draftTimeOff": None}
+        return await self._graph.post(user, REQUEST_SCOPES, "teams", team_id, "schedule", "timesOff", body=body)
+
+    async def time_off_between(self, user: UserIdentity, team_id: str, start: datetime, end: datetime) -> list[Any]:
+        params = {
+            "$filter": f"sharedTimeOff/startDateTime ge {graph_time(start)} and "
+            f"sharedTimeOff/endDateTime le {graph_time(end)}"
+        }
+        return await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "timesOff", params=params)

@@ -1,0 +1,136 @@
+"""The requests inbox, the time-off confirmation and the alerts (digest, notice) cards.
+
+Pure functions of already-worded view models and a language; they import no feature. Names, notes and labels
+that come from people or Graph are shown literally (TextRuns never render markdown), never as markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import microsoft_teams.cards as ac
+
+from bot import i18n
+from bot.i18n import Lang, t
+from cards.common import envelope, heading, paragraph
+from cards.forms import execute, text_field
+
+VERB_APPROVE = "requests.approve"
+VERB_DECLINE = "requests.decline"
+VERB_OPEN_INBOX = "requests.open"
+
+i18n.register(
+    en={
+        "requests.card.approve": "Approve",
+        "requests.card.decline": "Decline",
+        "requests.card.message": "Message to {name} (optional)",
+        "requests.card.open_inbox": "Open my requests",
+        "requests.card.reference": "Reference for your admin: {request_id}",
+        "requests.card.label": "{label}: ",
+    },
+    fr={
+        "requests.card.approve": "Approuver",
+        "requests.card.decline": "Refuser",
+        "requests.card.message": "Message pour {name} (facultatif)",
+        "requests.card.open_inbox": "Ouvrir mes demandes",
+        "requests.card.reference": "Référence pour votre administrateur : {request_id}",
+        "requests.card.label": "{label} : ",
+    },
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A label (ours, translated) and a value shown literally (it may come from Graph or a person)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RequestItem:
+    request_id: str
+    title: str  # e.g. "Time off · Megan Bowen" (the name is literal)
+    lines: list[Line]
+    warnings: list[str] = field(default_factory=list)  # conflicts, waiting for the recipient
+    outcome: str | None = None  # once decided (or refused): what happened
+    outcome_good: bool = True
+    reference: str | None = None  # Graph's request id when something failed
+    sender_name: str = ""
+    action_data: dict[str, Any] | None = None  # what Approve/Decline carry; None: no buttons
+
+
+@dataclass(frozen=True)
+class InboxView:
+    inbox_id: str
+    title: str
+    summary: str
+    items: list[RequestItem]
+    notes: list[str] = field(default_factory=list)  # teams that could not be read, etc.
+
+
+def literal(text: str, *, bold: bool = False, subtle: bool = False, color: str | None = None) -> ac.RichTextBlock:
+    """Text shown exactly as written: no markdown, links or images (it may hold names and notes)."""
+    run = ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None, color=color)
+    return ac.RichTextBlock(inlines=[run])
+
+
+def labelled(line: Line, lang: Lang) -> ac.RichTextBlock:
+    label = t(lang, "requests.card.label", label=line.label)
+    return ac.RichTextBlock(
+        inlines=[ac.TextRun(text=label, weight="Bolder"), ac.TextRun(text=line.value)],
+        spacing="None",
+    )
+
+
+def message_input_id(request_id: str) -> str:
+    return f"message.{request_id}"
+
+
+def _item(item: RequestItem, inbox_id: str, lang: Lang) -> ac.Container:
+    body: list[ac.CardElement] = [literal(item.title, bold=True)]
+    body += [labelled(line, lang) for line in item.lines]
+    body += [literal(warning, color="Warning") for warning in item.warnings]
+    if item.outcome:
+        body.append(literal(item.outcome, color="Good" if item.outcome_good else "Attention"))
+    if item.reference:
+        body.append(paragraph(t(lang, "requests.card.reference", request_id=item.reference), subtle=True))
+    if item.action_data is not None:
+        input_id = message_input_id(item.request_id)
+        body += text_field(input_id, t(lang, "requests.card.message", name=item.sender_name), max_length=500)
+        data = {**item.action_data, "input": input_id}
+        approve = execute(t(lang, "requests.card.approve"), VERB_APPROVE, inbox_id, extra=data, style="positive")
+        decline = execute(t(lang, "requests.card.decline"), VERB_DECLINE, inbox_id, extra=data, style="destructive")
+        body.append(ac.ActionSet(actions=[approve, decline]))
+    return ac.Container(id=f"request.{item.request_id}", items=body, separator=True, spacing="Medium")
+
+
+def inbox_card(view: InboxView, lang: Lang) -> dict[str, Any]:
+    body: list[ac.CardElement] = [heading(view.title), paragraph(view.summary)]
+    body += [literal(note, subtle=True) for note in view.notes]
+    body += [_item(item, view.inbox_id, lang) for item in view.items]
+    return envelope(body)
+
+
+@dataclass(frozen=True)
+class DigestView:
+    title: str
+    sections: list[tuple[str, list[str]]]  # (heading, literal lines)
+    footer: str
+
+
+def digest_card(view: DigestView, lang: Lang) -> dict[str, Any]:
+    body: list[ac.CardElement] = [heading(view.title)]
+    for title, lines in view.sections:
+        body.append(ac.TextBlock(text=title, weight="Bolder", wrap=True, separator=True, spacing="Medium"))
+        body += [literal(line) for line in lines]
+    body.append(paragraph(view.footer, subtle=True))
+    actions: list[ac.Action] = [execute(t(lang, "requests.card.open_inbox"), VERB_OPEN_INBOX, "", send_inputs=False)]
+    return envelope(body, actions)
+
+
+def result_card(title: str, lines: list[Line], lang: Lang, note: str | None = None) -> dict[str, Any]:
+    body: list[ac.CardElement] = [heading(title), *(labelled(line, lang) for line in lines)]
+    if note:
+        body.append(paragraph(note, subtle=True))
+    return envelope(body)

@@ -1,0 +1,213 @@
+"""The requests inbox end to end: Teams-shaped activities over HTTP to the real bot, the bot's Graph calls to the
+sandbox. Each request kind, Approve and Decline, each refusal, a double press, both languages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.store import load_fixture
+from tests.conftest import BotFactory
+from tests.desk import Desk as BaseDesk
+from tests.desk import actions_of, start_desk, texts
+from tests.fixtures_sandbox import ADELE_OID, MEGAN_OID, PATTI_OID, TEAM_ID, SandboxHandle
+from tests.teams import Connector
+
+SCHEDULE = f"/teams/{TEAM_ID}/schedule"
+_TEAM = next(team for team in load_fixture(None)["teams"] if team["id"] == TEAM_ID)
+TIME_OFF_ID, _ = (r["id"] for r in _TEAM["timeOffRequests"])
+SWAP_ID, WAITING_SWAP_ID = (r["id"] for r in _TEAM["swapShiftsChangeRequests"])
+[OFFER_ID] = (r["id"] for r in _TEAM["offerShiftRequests"])
+[OPEN_ID] = (r["id"] for r in _TEAM["openShiftChangeRequests"])
+COLLECTION_OF = {
+    TIME_OFF_ID: "timeOffRequests",
+    SWAP_ID: "swapShiftsChangeRequests",
+    WAITING_SWAP_ID: "swapShiftsChangeRequests",
+    OFFER_ID: "offerShiftRequests",
+    OPEN_ID: "openShiftChangeRequests",
+}
+
+
+def runs_joined(node: Any) -> Any:
+    """The card with each RichTextBlock read as one line (its TextRuns joined), as a reader sees it."""
+    if isinstance(node, dict) and node.get("type") == "RichTextBlock":
+        return {"type": "TextBlock", "text": "".join(run.get("text", "") for run in node.get("inlines", []))}
+    if isinstance(node, dict):
+        return {key: runs_joined(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [runs_joined(item) for item in node]
+    return node
+
+
+class Desk(BaseDesk):
+    def item_text(self, request_id: str) -> str:
+        """Everything the card shows about one request (its container)."""
+        for container in self.card["body"]:
+            if container.get("id") == f"request.{request_id}":
+                return texts(runs_joined(container))
+        raise AssertionError(f"{request_id} not on the card")
+
+    def decision(self, request_id: str, title: str) -> tuple[str, dict[str, Any]]:
+        [action] = [
+            a for a in actions_of(self.card) if a.get("title") == title and a["data"].get("requestId") == request_id
+        ]
+        return action["verb"], {**action["data"], **self.inputs}
+
+    async def decide(self, request_id: str, title: str, message: str = "") -> dict[str, Any]:
+        verb, data = self.decision(request_id, title)
+        data[data["input"]] = message
+        return await self.execute(verb, data)
+
+    async def state(self, request_id: str) -> dict[str, Any]:
+        reply = await self.sandbox.call("GET", f"{SCHEDULE}/{COLLECTION_OF[request_id]}/{request_id}")
+        return reply.body
+
+    async def decisions(self) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in await self.sandbox.requests()
+            if r["method"] == "POST" and r["path"].endswith(("/approve", "/decline"))
+        ]
+
+
+@pytest.fixture
+async def desk(
+    bot_factory: BotFactory, connector: Connector, http: aiohttp.ClientSession, sandbox: SandboxHandle
+) -> Desk:
+    return await start_desk(Desk, bot_factory, connector, http, sandbox)
+
+
+async def test_the_inbox_lists_each_pending_request_with_who_what_when_and_note(desk: Desk) -> None:
+    card = await desk.say("/requests")
+    assert texts(card).startswith("Requests to approve")
+    assert "5 pending requests." in texts(card)
+    time_off = desk.item_text(TIME_OFF_ID)
+    assert "Time off · Megan Bowen" in time_off and "Vacation" in time_off
+    assert "Thu 24 Dec to Sat 26 Dec (all day, Europe/Paris)" in time_off
+    assert "Family trip, back on the 27th." in time_off
+    assert "Conflicts with 1 of Megan Bowen's shifts: “Day shift” on Thu 24 Dec, 09:00–17:00" in time_off
+    swap = desk.item_text(SWAP_ID)
+    assert "Alex Wilber gives “Day shift” on Tue 22 Dec, 09:00–17:00 and takes Isaiah Langer's" in swap
+    assert "Reply from Isaiah Langer: Fine by me" in swap
+    assert "Waiting for Patti Fernandez to accept first" in desk.item_text(WAITING_SWAP_ID)
+    assert "Patti Fernandez offers “Kitchen close”" in desk.item_text(OFFER_ID)
+    assert "asks for the open shift “Kitchen prep” on Wed 30 Dec, 08:00–14:00" in desk.item_text(OPEN_ID)
+    listed = [r for r in await desk.sandbox.requests() if r["path"].endswith("Requests")]
+    assert {r["query"].get("$filter") for r in listed} == {"state eq 'pending'"}
+    desk.check_cards()
+
+
+async def test_times_follow_the_managers_zone(desk: Desk) -> None:
+    desk.teams.timezone = "America/New_York"
+    await desk.say("/requests")
+    assert "Wed 23 Dec, 18:00 to Sat 26 Dec, 18:00 (America/New_York)" in desk.item_text(TIME_OFF_ID)
+
+
+@pytest.mark.parametrize("request_id", [TIME_OFF_ID, SWAP_ID, OFFER_ID, OPEN_ID])
+async def test_approve_each_kind_with_a_message(desk: Desk, request_id: str) -> None:
+    await desk.say("/requests")
+    card = await desk.decide(request_id, "Approve", "Enjoy!")
+    assert "Approved." in desk.item_text(request_id) and "Your message: Enjoy!" in texts(card)
+    state = await desk.state(request_id)
+    assert (state["state"], state["managerActionMessage"], state["managerUserId"]) == ("approved", "Enjoy!", ADELE_OID)
+    desk.check_cards()
+
+
+@pytest.mark.parametrize("request_id", [TIME_OFF_ID, SWAP_ID, OFFER_ID, OPEN_ID])
+async def test_decline_each_kind_without_a_message(desk: Desk, request_id: str) -> None:
+    await desk.say("/requests")
+    await desk.decide(request_id, "Decline")
+    assert "Declined." in desk.item_text(request_id)
+    state = await desk.state(request_id)
+    assert state["state"] == "declined" and state["managerActionMessage"] is None
+    [sent] = await desk.decisions()
+    assert sent["body"] == {"message": None}
+
+
+async def test_already_approved_by_someone_else(desk: Desk) -> None:
+    await desk.say("/requests")
+    other = await desk.sandbox.call("POST", f"{SCHEDULE}/timeOffRequests/{TIME_OFF_ID}/approve", json={})
+    assert other.status == 200
+    await desk.sandbox.call("PATCH", "/nothing", auth=False)  # keeps the request log honest: unrelated call
+    await desk.decide(TIME_OFF_ID, "Decline")
+    assert "Already approved by someone else." in desk.item_text(TIME_OFF_ID)
+    assert not [a for a in actions_of(desk.card) if a["data"].get("requestId") == TIME_OFF_ID]
+
+
+async def test_a_swap_still_waiting_for_its_recipient_says_so_and_can_be_decided_later(desk: Desk) -> None:
+    await desk.say("/requests")
+    await desk.decide(WAITING_SWAP_ID, "Approve")
+    assert "Patti Fernandez has not accepted this request yet." in desk.item_text(WAITING_SWAP_ID)
+    assert (await desk.state(WAITING_SWAP_ID))["state"] == "pending"
+    accepted = await desk.sandbox.call(
+        "POST", f"{SCHEDULE}/swapShiftsChangeRequests/{WAITING_SWAP_ID}/approve", json={}, oid=PATTI_OID
+    )
+    assert accepted.status == 204
+    await desk.decide(WAITING_SWAP_ID, "Approve")  # the same button, pressed again
+    assert "Approved." in desk.item_text(WAITING_SWAP_ID)
+    assert (await desk.state(WAITING_SWAP_ID))["state"] == "approved"
+
+
+async def test_a_request_withdrawn_meanwhile(desk: Desk) -> None:
+    await desk.say("/requests")
+    await desk.sandbox.inject(status=404, code="NotFound", match=f"POST .*/{OFFER_ID}/approve$")
+    await desk.decide(OFFER_ID, "Approve")
+    assert "This request no longer exists." in desk.item_text(OFFER_ID)
+
+
+async def test_throttled_decision_can_be_pressed_again(desk: Desk) -> None:
+    await desk.say("/requests")
+    await desk.sandbox.inject(status=429, retryAfter=30, match=f"POST .*/{OPEN_ID}/approve$")
+    await desk.decide(OPEN_ID, "Approve")
+    assert "Microsoft 365 is busy." in desk.item_text(OPEN_ID)
+    await desk.decide(OPEN_ID, "Approve")
+    assert "Approved." in desk.item_text(OPEN_ID)
+
+
+async def test_a_double_press_makes_one_call(desk: Desk) -> None:
+    await desk.say("/requests")
+    await desk.sandbox.inject(delay=0.5, match=f"POST .*/{TIME_OFF_ID}/approve$")
+    verb, data = desk.decision(TIME_OFF_ID, "Approve")
+    first, second = await asyncio.gather(desk.teams.execute(verb, data), desk.teams.execute(verb, data))
+    assert len(await desk.decisions()) == 1
+    both = texts(first["value"]) + texts(second["value"])
+    assert "Approved." in both and "already being sent" in both
+    desk.show(second["value"])
+    again = await desk.execute(verb, data)  # a later press shows the outcome, and calls nothing
+    assert "Approved." in texts(again) and len(await desk.decisions()) == 1
+
+
+async def test_a_manager_who_owns_no_scheduled_team(desk: Desk) -> None:
+    desk.teams.user = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": MEGAN_OID}
+    card = await desk.say("/requests")
+    assert "You don't own a team whose Shifts schedule is set up" in texts(card)
+
+
+async def test_french_inbox_and_decision(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    card = await desk.say("/demandes")
+    assert texts(card).startswith("Demandes à traiter")
+    assert "5 demandes en attente." in texts(card)
+    time_off = desk.item_text(TIME_OFF_ID)
+    assert "Congé · Megan Bowen" in time_off and "Quoi : Vacation" in time_off and "du jeu. 24 déc. au sam. 26 déc. (journées entières" in time_off
+    assert "Chevauche 1 poste de Megan Bowen : « Day shift » le jeu. 24 déc., 09:00–17:00" in time_off
+    await desk.decide(TIME_OFF_ID, "Approuver", "Bonnes vacances")
+    assert "Approuvée." in desk.item_text(TIME_OFF_ID) and "Votre message : Bonnes vacances" in texts(desk.card)
+    await desk.sandbox.call("POST", f"{SCHEDULE}/offerShiftRequests/{OFFER_ID}/approve", json={})
+    await desk.decide(OFFER_ID, "Refuser")
+    assert "Déjà approuvée par quelqu'un d'autre." in desk.item_text(OFFER_ID)
+    desk.check_cards()
+
+
+async def test_names_and_notes_are_shown_literally(desk: Desk, sandbox: SandboxHandle) -> None:
+    fields = {"senderUserId": MEGAN_OID, "senderMessage": "**urgent** [click](https://evil.example) ![x](y.png)"}
+    fields |= {"startDateTime": "2026-12-29T23:00:00Z", "endDateTime": "2026-12-30T23:00:00Z"}
+    async with sandbox.http.post(f"{sandbox.root_url}/_sandbox/teams/{TEAM_ID}/timeOffRequests", json=fields) as r:
+        added = await r.json()
+    card = await desk.say("/requests")
+    blocks = [b for b in str(card).split("'type': ") if "evil.example" in b]
+    assert blocks and all(b.startswith("'TextRun'") for b in blocks)
+    assert added["id"]
