@@ -6,7 +6,7 @@ that come from people or Graph are shown literally (TextRuns never render markdo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import microsoft_teams.cards as ac
 
@@ -69,18 +69,20 @@ class InboxView:
     notes: list[str] = field(default_factory=list)  # teams that could not be read, etc.
 
 
-def literal(text: str, *, bold: bool = False, subtle: bool = False, color: str | None = None) -> ac.RichTextBlock:
+Color = Literal["Default", "Good", "Warning", "Attention"]
+
+
+def literal(text: str, *, bold: bool = False, subtle: bool = False, color: Color | None = None) -> ac.RichTextBlock:
     """Text shown exactly as written: no markdown, links or images (it may hold names and notes)."""
     run = ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None, color=color)
-    return ac.RichTextBlock(inlines=[run])
+    inlines: list[ac.CardElement] = [run]
+    return ac.RichTextBlock(inlines=inlines)
 
 
 def labelled(line: Line, lang: Lang) -> ac.RichTextBlock:
     label = t(lang, "requests.card.label", label=line.label)
-    return ac.RichTextBlock(
-        inlines=[ac.TextRun(text=label, weight="Bolder"), ac.TextRun(text=line.value)],
-        spacing="None",
-    )
+    inlines: list[ac.CardElement] = [ac.TextRun(text=label, weight="Bolder"), ac.TextRun(text=line.value)]
+    return ac.RichTextBlock(inlines=inlines, spacing="None")
 
 
 def message_input_id(request_id: str) -> str:
