@@ -134,5 +134,5 @@ def digest_card(view: DigestView, lang: Lang) -> dict[str, Any]:
 def result_card(title: str, lines: list[Line], lang: Lang, note: str | None = None) -> dict[str, Any]:
     body: list[ac.CardElement] = [heading(title), *(labelled(line, lang) for line in lines)]
     if note:
-        body.append(paragraph(note, subtle=True))
+        body.append(literal(note, color="Warning"))
     return envelope(body)

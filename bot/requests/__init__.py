@@ -3,21 +3,30 @@
 
 from __future__ import annotations
 
-from bot.commands import REQUESTS
+from datetime import UTC, datetime
+
+from bot.commands import REQUESTS, TIMEOFF
 from bot.requests.claims import Claims
 from bot.requests.inbox import Inbox
 from bot.requests.service import RequestsService
+from bot.requests.timeoff import Clock, TimeOffDesk
 from bot.router import Router
 from bot.services import Services
 from bot.turn import Reply, Turn
 from cards.requests import VERB_APPROVE, VERB_DECLINE, VERB_OPEN_INBOX
 
 
-def build_router(services: Services) -> Router:
+def build_router(services: Services, now: Clock | None = None) -> Router:
+    clock: Clock = now or (lambda: datetime.now(UTC))
     service = RequestsService(services.graph)
     claims = Claims(services.settings.state_db)
     inbox = Inbox(services, service, claims)
+    time_off = TimeOffDesk(service, claims, clock)
     router = Router()
+
+    @router.command(TIMEOFF)
+    async def book_time_off(turn: Turn, args: str) -> list[Reply]:
+        return [await time_off.book(turn, args)]
 
     @router.command(REQUESTS)
     async def show_requests(turn: Turn, args: str) -> list[Reply]:

@@ -90,18 +90,23 @@ class RequestsService:
         ]
 
     async def shifts(self, user: UserIdentity, team_id: str, requests: list[ChangeRequest]) -> list[Span]:
-        """The shifts the requests name, and those a time off may overlap: one list over the requests' span."""
-        starts = [r.start for r in requests if r.start] + [r.sent_at for r in requests if r.sent_at]
-        params: dict[str, str] | None = None
-        ends = [r.end for r in requests if r.end]
-        if starts and ends:
+        """The shifts the requests name, and those a time off may overlap."""
+        named = {r.sender_shift_id for r in requests} | {r.recipient_shift_id for r in requests}
+        starts, ends = [r.start for r in requests if r.start], [r.end for r in requests if r.end]
+        if named - {""} or not starts or not ends:
+            return await self.shifts_between(user, team_id)  # swaps and offers name shifts anywhere
+        return await self.shifts_between(user, team_id, min(starts), max(ends))
+
+    async def shifts_between(
+        self, user: UserIdentity, team_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[Span]:
+        """Published shifts; with a span, those that may overlap it (NOTES.md §3 `$filter` grammar)."""
+        params = None
+        if start is not None and end is not None:
             params = {
-                "$filter": f"sharedShift/startDateTime ge {graph_time(min(starts) - SHIFT_MARGIN)} and "
-                f"sharedShift/endDateTime le {graph_time(max(ends) + SHIFT_MARGIN)}"
+                "$filter": f"sharedShift/startDateTime ge {graph_time(start - SHIFT_MARGIN)} and "
+                f"sharedShift/endDateTime le {graph_time(end + SHIFT_MARGIN)}"
             }
-        wanted = {r.sender_shift_id for r in requests} | {r.recipient_shift_id for r in requests}
-        if wanted - {""}:
-            params = None  # shifts named by swaps and offers can be anywhere in the schedule
         found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "shifts", params=params)
         return [span for raw in found if (span := Span.of_shift(raw)) is not None]
 
