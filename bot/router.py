@@ -5,6 +5,7 @@ rest of the text is handed over as `args`. Card actions: the `verb` picks the ha
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,6 +16,9 @@ from bot.turn import Reply, Turn
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 VerbHandler = Callable[[Turn], Awaitable[Reply]]
 SearchHandler = Callable[[Turn, str, dict[str, Any]], Awaitable[list[tuple[str, str]]]]
+Observer = Callable[[Turn], Awaitable[None]]  # sees every turn first (e.g. keeps a conversation reference)
+
+log = logging.getLogger("managerdesk.router")
 
 
 class UnknownVerb(LookupError):
@@ -27,6 +31,7 @@ class Router:
         self._verbs: dict[str, VerbHandler] = {}
         self._searches: dict[str, SearchHandler] = {}
         self._fallback: CommandHandler | None = None
+        self._observers: list[Observer] = []
 
     def command(self, command: Command) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
@@ -50,6 +55,22 @@ class Router:
 
         return register
 
+    def observe(self, observer: Observer) -> Observer:
+        """Called with every text, action and install turn before its handler; its failures are only logged."""
+        self._observers.append(observer)
+        return observer
+
+    async def notify_observers(self, turn: Turn) -> None:
+        for observer in self._observers:
+            try:
+                await observer(turn)
+            except Exception:
+                log.exception("turn observer failed")
+
+    async def handle_install(self, turn: Turn) -> None:
+        """The bot was added to a conversation."""
+        await self.notify_observers(turn)
+
     def fallback(self, handler: CommandHandler) -> CommandHandler:
         """Answers text that names no known command."""
         self._fallback = handler
@@ -64,8 +85,10 @@ class Router:
             self._add(self._searches, dataset, handler, "search dataset")
         if other._fallback is not None:
             self._fallback = other._fallback
+        self._observers.extend(other._observers)
 
     async def handle_text(self, turn: Turn) -> list[Reply]:
+        await self.notify_observers(turn)
         word, args = split_command(turn.text)
         handler = self._commands.get(word) or self._fallback
         if handler is None:
@@ -73,6 +96,7 @@ class Router:
         return await handler(turn, args if word in self._commands else turn.text)
 
     async def handle_action(self, turn: Turn) -> Reply:
+        await self.notify_observers(turn)
         handler = self._verbs.get(turn.verb or "")
         if handler is None:
             raise UnknownVerb(turn.verb)

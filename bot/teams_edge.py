@@ -654,6 +654,7 @@ class ManagerDeskBot(TeamsActivityHandler):
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         recipient = turn_context.activity.recipient
         if any(member.id == recipient.id for member in members_added):
+            await self._router.handle_install(self._turn_of(turn_context))
             lang = language_of(turn_context.activity.locale)
             await turn_context.send_activity(activity_of(Reply.new_card(help_card(lang))))
 
@@ -889,6 +890,10 @@ async def create_app(
     adapter.on_turn_error = _on_turn_error
     services.outbound = ConnectorOutbound(adapter, settings.app_id)
 
+    async def start_jobs(_: web.Application) -> None:
+        for job in services.jobs:
+            await job.start()
+
     async def messages(request: web.Request) -> web.Response:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
@@ -919,6 +924,8 @@ async def create_app(
         return web.json_response(body, status=200 if ready else 503)
 
     async def close(_: web.Application) -> None:
+        for job in services.jobs:
+            await job.stop()
         try:
             await asyncio.wait_for(bot.idle(), timeout=10)
         except TimeoutError:
@@ -932,6 +939,7 @@ async def create_app(
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.on_startup.append(start_jobs)
     app.on_cleanup.append(close)
     return app
 

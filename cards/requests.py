@@ -124,7 +124,8 @@ class DigestView:
 def digest_card(view: DigestView, lang: Lang) -> dict[str, Any]:
     body: list[ac.CardElement] = [heading(view.title)]
     for title, lines in view.sections:
-        body.append(ac.TextBlock(text=title, weight="Bolder", wrap=True, separator=True, spacing="Medium"))
+        if title:
+            body.append(ac.TextBlock(text=title, weight="Bolder", wrap=True, separator=True, spacing="Medium"))
         body += [literal(line) for line in lines]
     body.append(paragraph(view.footer, subtle=True))
     actions: list[ac.Action] = [execute(t(lang, "requests.card.open_inbox"), VERB_OPEN_INBOX, "", send_inputs=False)]

@@ -34,6 +34,7 @@ class Connector:
     server: TestServer
     calls: list[Recorded] = field(default_factory=list)
     teams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)  # conversations the bot was removed from (403 on send)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -66,6 +67,9 @@ async def start_connector() -> Connector:
     connector = Connector(server=server)
 
     async def post_activity(request: web.Request) -> web.Response:
+        if request.match_info["conversation_id"] in connector.gone:
+            error = {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."}
+            return web.json_response({"error": error}, status=403)
         connector.calls.append(Recorded("POST", request.path, await request.json()))
         return web.json_response({"id": f"activity-{next(connector._ids)}"})
 

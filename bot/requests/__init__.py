@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.commands import REQUESTS, TIMEOFF
+from bot.commands import ALERTS, REQUESTS, TIMEOFF
+from bot.requests.alerts import Alerts
 from bot.requests.claims import Claims
 from bot.requests.inbox import Inbox
 from bot.requests.service import RequestsService
@@ -22,7 +23,14 @@ def build_router(services: Services, now: Clock | None = None) -> Router:
     claims = Claims(services.settings.state_db)
     inbox = Inbox(services, service, claims)
     time_off = TimeOffDesk(service, claims, clock)
+    alerts = Alerts(services, service, claims, clock)
+    services.jobs.append(alerts)
     router = Router()
+    router.observe(alerts.remember)
+
+    @router.command(ALERTS)
+    async def set_alerts(turn: Turn, args: str) -> list[Reply]:
+        return [await alerts.command(turn, args)]
 
     @router.command(TIMEOFF)
     async def book_time_off(turn: Turn, args: str) -> list[Reply]:

@@ -39,6 +39,7 @@ class Span:
     label: str
     start: datetime
     end: datetime
+    open_slots: int = 0
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and start < self.end
@@ -46,6 +47,11 @@ class Span:
     @staticmethod
     def of_shift(raw: dict[str, Any]) -> Span | None:
         return Span._of(raw, raw.get("sharedShift") or raw.get("draftShift"))
+
+    @staticmethod
+    def of_draft(raw: dict[str, Any]) -> Span | None:
+        """The unpublished version of a shift, if it has one."""
+        return Span._of(raw, raw.get("draftShift"))
 
     @staticmethod
     def of_open_shift(raw: dict[str, Any]) -> Span | None:
@@ -58,7 +64,9 @@ class Span:
         start, end = parse_time(item.get("startDateTime")), parse_time(item.get("endDateTime"))
         if start is None or end is None:
             return None
-        return Span(_text(raw, "id"), _text(raw, "userId"), _text(item, "displayName"), start, end)
+        slots = item.get("openSlotCount")
+        label = _text(item, "displayName")
+        return Span(_text(raw, "id"), _text(raw, "userId"), label, start, end, slots if isinstance(slots, int) else 0)
 
 
 @dataclass(frozen=True)

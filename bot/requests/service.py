@@ -110,6 +110,16 @@ class RequestsService:
         found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "shifts", params=params)
         return [span for raw in found if (span := Span.of_shift(raw)) is not None]
 
+    async def drafts_between(self, user: UserIdentity, team_id: str, start: datetime, end: datetime) -> list[Span]:
+        """Shifts with unpublished changes (a draftShift) starting in [start, end)."""
+        params = {
+            "$filter": f"draftShift/startDateTime ge {graph_time(start)} and draftShift/endDateTime le "
+            f"{graph_time(end + SHIFT_MARGIN)}"
+        }
+        found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "shifts", params=params)
+        drafts = [span for raw in found if (span := Span.of_draft(raw)) is not None]
+        return [span for span in drafts if start <= span.start < end]
+
     async def open_shifts(self, user: UserIdentity, team_id: str) -> list[Span]:
         found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", "openShifts")
         return [span for raw in found if (span := Span.of_open_shift(raw)) is not None]
