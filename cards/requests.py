@@ -94,7 +94,8 @@ def _item(item: RequestItem, inbox_id: str, lang: Lang) -> ac.Container:
     body += [labelled(line, lang) for line in item.lines]
     body += [literal(warning, color="Warning") for warning in item.warnings]
     if item.outcome:
-        body.append(literal(item.outcome, color="Good" if item.outcome_good else "Attention"))
+        color: Color = "Good" if item.outcome_good else "Attention"
+        body += [literal(line, color=color) for line in item.outcome.splitlines()]
     if item.reference:
         body.append(paragraph(t(lang, "requests.card.reference", request_id=item.reference), subtle=True))
     if item.action_data is not None:

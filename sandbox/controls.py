@@ -65,6 +65,13 @@ async def add_change_request(request: web.Request) -> web.Response:
     return web.json_response(doc, status=201)
 
 
+async def get_change_request(request: web.Request) -> web.Response:
+    """GET /_sandbox/teams/{teamId}/{collection}/{requestId}: the stored request, whoever may see it."""
+    kind = requests.REQUEST_COLLECTIONS.get(request.match_info["collection"])
+    found = kind and request.app[STORE].get(kind, request.match_info["requestId"], request.match_info["teamId"])
+    return web.json_response(found) if found else web.json_response({"error": "not found"}, status=404)
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "tenantId": request.app[STORE].tenant_id()})
 
@@ -78,3 +85,4 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/reset", reset)
     app.router.add_get("/_sandbox/health", health)
     app.router.add_post("/_sandbox/teams/{teamId}/{collection}", add_change_request)
+    app.router.add_get("/_sandbox/teams/{teamId}/{collection}/{requestId}", get_change_request)
