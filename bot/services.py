@@ -9,7 +9,7 @@ from bot.forms import FormStore
 from bot.graph.client import GraphClient
 from bot.outbound import Outbound
 from bot.settings import Settings
-from bot.storage import SqliteStorage
+from bot.storage import StateStore
 
 
 class Job(Protocol):
@@ -24,7 +24,7 @@ class Job(Protocol):
 class Services:
     settings: Settings
     graph: GraphClient
-    storage: SqliteStorage
+    storage: StateStore
     forms: FormStore
     outbound: Outbound | None = None  # messages sent outside an activity's answer (set by the edge)
     jobs: list[Job] = field(default_factory=list)  # started and stopped with the app

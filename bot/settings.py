@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 AUTH_MODES = ("dev", "sso")
+STATE_STORES = ("sqlite", "blob")
 
 
 class ConfigError(ValueError):
@@ -47,6 +48,20 @@ class Settings:
     alerts_poll_seconds: float = 300.0
     alerts_digest_time: str = "07:30"
     alerts_tick_seconds: float = 0.0
+    # The shared state (docs/decisions.md, "State store"): SQLite for one instance, Azure Blob Storage for many.
+    state_store: str = "sqlite"
+    state_container: str = "managerdesk-state"
+    azure_storage_connection_string: str = field(default="", repr=False)
+    azure_storage_account_url: str = ""
+    azure_client_id: str = ""  # a user-assigned managed identity's client id (empty: the system-assigned one)
+    # Keys (Fernet, comma-separated, the first encrypts) for secrets at rest: SSO tokens and MSAL caches.
+    state_encryption_key: str = field(default="", repr=False)
+    form_open_days: float = 7.0  # an untouched open form expires after this
+    form_done_days: float = 30.0  # a finished form answers late presses this long
+    create_wait_seconds: float = 60.0  # how long a create keeps waiting for Graph in the background
+    # After an unknown outcome, how long a write may still land in Graph: until then, finding nothing is not
+    # proof that nothing was made, so nothing is sent again.
+    unknown_settle_seconds: float = 30.0
 
     @property
     def ready(self) -> bool:
@@ -87,12 +102,28 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         alerts_poll_seconds=_float(env, "ALERTS_POLL_SECONDS", 300.0, 60, 86400),
         alerts_digest_time=_clock(env, "ALERTS_DIGEST_TIME", "07:30"),
         alerts_tick_seconds=_float(env, "ALERTS_TICK_SECONDS", 30.0, 0, 3600),
+        state_store=_choice(env, "STATE_STORE", STATE_STORES, "sqlite"),
+        state_container=env.get("STATE_CONTAINER", "") or "managerdesk-state",
+        azure_storage_connection_string=env.get("AZURE_STORAGE_CONNECTION_STRING", ""),
+        azure_storage_account_url=env.get("AZURE_STORAGE_ACCOUNT_URL", ""),
+        azure_client_id=env.get("AZURE_CLIENT_ID", ""),
+        state_encryption_key=env.get("STATE_ENCRYPTION_KEY", ""),
+        form_open_days=_float(env, "FORM_OPEN_DAYS", 7.0, 0.001, 365),
+        form_done_days=_float(env, "FORM_DONE_DAYS", 30.0, 1, 365),
+        create_wait_seconds=_float(env, "CREATE_WAIT_SECONDS", 60.0, 1, 600),
+        unknown_settle_seconds=_float(env, "UNKNOWN_SETTLE_SECONDS", 30.0, 0, 600),
     )
     _check_consistency(settings)
     return settings
 
 
 def _check_consistency(s: Settings) -> None:
+    if s.state_store == "blob" and not (s.azure_storage_connection_string or s.azure_storage_account_url):
+        raise ConfigError(
+            "STATE_STORE", "'blob' needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL to be set"
+        )
+    if not 3 <= len(s.state_container) <= 63:
+        raise ConfigError("STATE_CONTAINER", "a container name has 3 to 63 characters")
     if s.auth_mode == "sso" and not s.app_id:
         raise ConfigError("AUTH_MODE", "'sso' needs MicrosoftAppId (and MicrosoftAppPassword) to be set")
     if s.app_type == "SingleTenant" and not s.app_tenant_id:

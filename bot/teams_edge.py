@@ -53,6 +53,7 @@ from botbuilder.schema import (
 from botbuilder.schema.teams import TeamsChannelData
 from botframework.connector.auth import AuthenticationConstants, UserTokenClient
 from botframework.connector.token_api.models import TokenExchangeRequest
+from cachetools import TTLCache
 from msrest.exceptions import HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
 
@@ -61,9 +62,12 @@ from bot.auth.logs import install_log_redaction
 from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
 from bot.auth.sso import OboTokenProvider, TokenError, needs_consent
 from bot.auth.tokens import DevTokenProvider, SignInRequired, TokenProvider, UserIdentity
+from bot.blobstore import BlobStorage
 from bot.commands import SIGNOUT
+from bot.executors import run_blocking
 from bot.features import build_root_router
-from bot.forms import FormStore
+from bot.flows import FormFlow
+from bot.forms import DAY, FormStore
 from bot.graph.client import GraphClient, RetryPolicy
 from bot.i18n import language_of, t
 from bot.mentions import other_mentions, strip_bot_mention
@@ -71,7 +75,7 @@ from bot.outbound import ConversationGone, ConversationRef
 from bot.router import Router, UnknownVerb, normalize_word, split_command
 from bot.services import Services
 from bot.settings import ConfigError, Settings
-from bot.storage import SqliteStorage
+from bot.storage import SqliteStorage, StateStore, open_store
 from bot.turn import ConversationType, Mention, Reply, Turn
 from cards.common import help_card, notice_card
 
@@ -118,6 +122,7 @@ _TOKEN_SERVICE_LOOKUP: contextvars.ContextVar[TokenServiceLookup | None] = conte
 ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 # Our storage has botbuilder's Storage shape; let the SDK accept it as one.
 Storage.register(SqliteStorage)
+Storage.register(BlobStorage)
 
 
 class AuthConfig:
@@ -245,7 +250,8 @@ class ManagerDeskBot(TeamsActivityHandler):
     ) -> None:
         self._router = router
         self._settings = settings
-        self._team_group_ids: dict[str, str] = {}
+        # Team thread id -> Microsoft 365 group id: never changes, so cached long, but bounded.
+        self._team_group_ids: TTLCache[str, str] = TTLCache(maxsize=4096, ttl=24 * 3600)
         self._tokens = token_provider
         self._signin = signin
         self._sso = settings.auth_mode == "sso" and signin is not None
@@ -679,7 +685,7 @@ class ManagerDeskBot(TeamsActivityHandler):
             if team.id not in self._team_group_ids:
                 # TeamsInfo.get_team_details is async in name only: its HTTP call blocks. Run it in a thread.
                 connector = await TeamsInfo.get_teams_connector_client(turn_context)
-                details = await asyncio.to_thread(connector.teams.get_team_details, team.id)
+                details = await run_blocking("connector", connector.teams.get_team_details, team.id)
                 if details is None or not details.aad_group_id:
                     return None
                 self._team_group_ids[team.id] = details.aad_group_id
@@ -819,7 +825,7 @@ def make_token_provider(
     settings: Settings,
     dev_key: Any,
     *,
-    storage: SqliteStorage | None = None,
+    storage: StateStore | None = None,
     sso_token_source: Callable[[UserIdentity], Awaitable[str | None]] | None = None,
     http_client: Any = None,
 ) -> TokenProvider:
@@ -857,7 +863,7 @@ async def create_app(
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
     install_log_redaction([settings.app_password])
-    storage = SqliteStorage(settings.state_db)
+    storage = await open_store(settings)
     signin = SignInState(storage) if settings.auth_mode == "sso" else None
     if token_provider is None:
         dev_key = None
@@ -872,7 +878,7 @@ async def create_app(
                 http_client=msal_http_client,
             )
         except Exception:
-            storage.close()
+            await storage.aclose()
             raise
     session = aiohttp.ClientSession()
     retry = RetryPolicy(
@@ -881,7 +887,8 @@ async def create_app(
         timeout_seconds=settings.graph_timeout_seconds,
     )
     graph = GraphClient(session, settings.graph_base_url, token_provider, retry)
-    services = Services(settings=settings, graph=graph, storage=storage, forms=FormStore(storage))
+    forms = FormStore(storage, open_seconds=settings.form_open_days * DAY, done_seconds=settings.form_done_days * DAY)
+    services = Services(settings=settings, graph=graph, storage=storage, forms=forms)
     bot = ManagerDeskBot(build_root_router(services), settings, token_provider=token_provider, signin=signin)
     authentication = ConfigurationBotFrameworkAuthentication(
         AuthConfig(settings, auth_extra), credentials_factory=credentials_factory
@@ -927,11 +934,11 @@ async def create_app(
         for job in services.jobs:
             await job.stop()
         try:
-            await asyncio.wait_for(bot.idle(), timeout=10)
+            await asyncio.wait_for(asyncio.gather(bot.idle(), FormFlow.idle()), timeout=10)
         except TimeoutError:
-            log.warning("shutting down with resumed actions still running")
+            log.warning("shutting down with resumed actions or creates still running")
         await session.close()
-        storage.close()
+        await storage.aclose()
 
     app = web.Application()
     app[SERVICES_KEY] = services

@@ -39,6 +39,7 @@ class Fault:
     body: dict[str, Any] | None = None
     code: str | None = None
     message: str | None = None
+    after: bool = False  # the request is processed first (the write happens), then the delay and the status
 
     def matches(self, line: str) -> bool:
         return self.remaining > 0 and (self.match is None or self.match.search(line) is not None)
@@ -59,6 +60,7 @@ class Fault:
             "body": self.body,
             "code": self.code,
             "message": self.message,
+            "after": self.after,
         }
 
 
@@ -66,7 +68,7 @@ def parse_fault(spec: object) -> Fault:
     """Builds a Fault from the POST /_sandbox/faults body; ValueError says what is wrong."""
     if not isinstance(spec, dict):
         raise ValueError("body must be a JSON object")
-    unknown = set(spec) - {"status", "count", "retryAfter", "delay", "match", "body", "code", "message"}
+    unknown = set(spec) - {"status", "count", "retryAfter", "delay", "match", "body", "code", "message", "after"}
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     status = _optional_int(spec, "status", 100, 599)
@@ -82,6 +84,7 @@ def parse_fault(spec: object) -> Fault:
         body=_optional_object(spec, "body"),
         code=_optional_str(spec, "code"),
         message=_optional_str(spec, "message"),
+        after=spec.get("after") is True,
     )
 
 

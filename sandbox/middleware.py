@@ -71,11 +71,21 @@ async def injected_faults(request: web.Request, handler: Handler) -> web.StreamR
     fault = request.app[FAULTS].take(f"{request.method} {raw_path_only(request)}")
     if fault is None:
         return await handler(request)
+    if fault.after:  # the write happens, then the answer is late or lost: the client cannot know
+        response = await handler(request)
+        await asyncio.sleep(fault.delay)
+        return response if fault.status is None else fault_response(request, fault)
+    if fault.status is None and fault.delay:
+        # Graph goes on with a slow request after its client gave up: the late write still happens.
+        return await asyncio.shield(_late(request, handler, fault.delay))
     if fault.delay:
         await asyncio.sleep(fault.delay)
-    if fault.status is None:
-        return await handler(request)
     return fault_response(request, fault)
+
+
+async def _late(request: web.Request, handler: Handler, delay: float) -> web.StreamResponse:
+    await asyncio.sleep(delay)
+    return await handler(request)
 
 
 def fault_response(request: web.Request, fault: Fault) -> web.Response:

@@ -14,8 +14,9 @@ from bot.auth.tokens import TokenProvider
 from bot.settings import Settings
 from tests.teams import Connector, TeamsClient, start_connector
 
-if importlib.util.find_spec("tests.fixtures_sandbox") is not None:
-    pytest_plugins = ["tests.fixtures_sandbox"]
+pytest_plugins = [
+    plugin for plugin in ("tests.fixtures_sandbox", "tests.fixtures_azurite") if importlib.util.find_spec(plugin)
+]
 
 
 @pytest.fixture
@@ -54,6 +55,7 @@ async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
             dev_signing_key=str(tmp_path / "dev-key.pem"),
             graph_retry_budget_seconds=2.0,
             graph_timeout_seconds=2.0,
+            unknown_settle_seconds=0.0,  # tests that need the settle time set it
         )
         settings = replace(settings, **overrides)
         app = await create_app(settings, token_provider=token_provider, auth_extra=auth_extra)

@@ -155,17 +155,42 @@ async def test_a_retry_after_beyond_the_budget_is_not_waited_for(sandbox: Any, s
     assert client.waits == []  # type: ignore[attr-defined]
 
 
-async def test_a_post_is_retried_on_503_but_not_on_504(sandbox: Any, session: aiohttp.ClientSession) -> None:
-    client, _ = make_client(sandbox, session)
+async def test_a_post_is_retried_on_429_only(sandbox: Any, session: aiohttp.ClientSession) -> None:
+    """A 5xx or a timeout may follow the write: only a 429 says the POST was not processed."""
+    client, _ = make_client(sandbox, session, timeout_seconds=0.5)
     path = ("solutions", "bookingBusinesses", BUSINESS_ID, "customers")
-    await sandbox.inject(status=503, count=1, retryAfter=0)
+    await sandbox.inject(status=429, count=1, retryAfter=0)
     await client.post(ADELE, CUSTOMER_SCOPES, *path, body=SEED_CUSTOMER)
-    assert [r["status"] for r in await sandbox.requests()] == [503, 201]
-    await sandbox.reset()
-    await sandbox.inject(status=504, count=1)
-    with pytest.raises(GraphUnavailable):
-        await client.post(ADELE, CUSTOMER_SCOPES, *path, body=SEED_CUSTOMER)
-    assert [r["status"] for r in await sandbox.requests()] == [504]
+    assert [r["status"] for r in await sandbox.requests()] == [429, 201]
+    for fault in ({"status": 503, "retryAfter": 0}, {"status": 504}, {"status": 500}, {"delay": 1.0}):
+        await sandbox.reset()
+        await sandbox.inject(count=1, **fault)
+        with pytest.raises(GraphUnavailable):
+            await client.post(ADELE, CUSTOMER_SCOPES, *path, body=SEED_CUSTOMER)
+        assert len(await sandbox.requests()) == 1, fault
+
+
+async def test_a_next_link_to_another_host_is_not_followed(sandbox: Any, session: aiohttp.ClientSession) -> None:
+    client, tokens = make_client(sandbox, session)
+    page = {"value": [{"id": "t1"}], "@odata.nextLink": "https://evil.example/beta/me/joinedTeams?$skiptoken=2"}
+    await sandbox.inject(status=200, count=1, body=page)
+    found = await client.collection(ADELE, SHIFT_SCOPES, "me", "joinedTeams")
+    assert found.items == [{"id": "t1"}] and not found.complete
+    assert len(await sandbox.requests()) == 1 and len(tokens.issued) == 1
+
+
+async def test_a_paging_cap_reached_is_logged_and_reported(
+    sandbox: Any, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = make_client(sandbox, session)
+    with caplog.at_level(logging.WARNING, logger="managerdesk.graph"):
+        cut = await client.collection(
+            ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "members", params={"$top": "2"}, max_pages=2
+        )
+    assert len(cut.items) == 4 and not cut.complete
+    assert "paging cap reached" in caplog.text
+    whole = await client.collection(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "members", params={"$top": "2"})
+    assert len(whole.items) == len(MEMBER_OIDS) and whole.complete
 
 
 async def test_every_call_has_a_timeout(sandbox: Any, session: aiohttp.ClientSession) -> None:

@@ -303,7 +303,8 @@ async def test_two_simultaneous_presses_create_one_shift(desk: Desk) -> None:
     verb, data = desk.data_for("Create shift")
     await desk.sandbox.inject(status=None, delay=0.3, match=POST_SHIFTS)
     first, second = await asyncio.gather(desk.teams.execute(verb, data), desk.teams.execute(verb, data))
-    assert first["value"] == second["value"]
+    answers = [texts(reply["value"]) for reply in (first, second)]
+    assert sum("Still creating" in a for a in answers) == 1 and sum("Shift published" in a for a in answers) == 1
     assert len(await desk.posted()) == 1 and len(await desk.shifts()) == 1
 
 
@@ -436,7 +437,7 @@ def shifts_error(code: str, message: str, inner: str | None = None) -> dict[str,
             "Microsoft 365 refused this: The shift cannot be in a locked period.",
         ),
         ({"status": 429, "retryAfter": 0.2, "count": 3}, "Please try again in 1 seconds."),
-        ({"status": 503, "count": 3, "retryAfter": 0.1}, "Microsoft 365 is busy right now. Nothing was created."),
+        ({"status": 503, "count": 1, "retryAfter": 0.1}, "it may or may not have been created."),
     ],
     ids=["403-not-manager", "404-no-shifts", "400-message", "429-after-retries", "503-after-retries"],
 )
@@ -452,7 +453,7 @@ async def test_graph_failures_are_explained_and_the_form_is_kept(
     assert desk.action("Create shift")
     assert await desk.shifts() == []
     attempts = len([r for r in await desk.sandbox.requests() if r["method"] == "POST"])
-    assert attempts == (3 if fault["status"] in (429, 503) else 1)
+    assert attempts == (3 if fault["status"] == 429 else 1)  # a POST is retried on 429 only
     await desk.press("Create shift")  # the fault is spent: the same form now goes through
     assert len(await desk.shifts()) == 1
     desk.check_cards()

@@ -34,6 +34,7 @@ from msal.exceptions import MsalServiceError
 
 from bot.auth.scopes import graph_scopes
 from bot.auth.tokens import SignInRequired, UserIdentity
+from bot.executors import run_blocking
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,7 @@ def _is_consent(result: Mapping[str, Any], numbers: tuple[int, ...]) -> bool:
 async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
     """MSAL is blocking: run it in a worker thread, and turn transport failures into a TokenError."""
     try:
-        return await asyncio.to_thread(fn, *args)
+        return await run_blocking("msal", fn, *args)
     except requests.RequestException as exc:
         logger.warning("token endpoint unreachable: %s", type(exc).__name__)
         raise TokenError("network_error") from None

@@ -115,45 +115,54 @@ class CustomerFlow(FormFlow):
         duplicate_key = [payload.business_id, payload.email.casefold()]
         # "Create anyway" only covers the business and email the warning was about.
         if not (record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key):
-            existing = await self._same_email(turn, payload)
-            if existing:
+            existing, complete = await self._same_email(turn, payload)
+            if existing or not complete:
                 record.context["duplicate_of"] = duplicate_key
+                # Customers the manager chose to duplicate: never taken for what this form created.
+                record.context["known_ids"] = [str(c.get("id")) for c in existing]
                 await self.forms.save(record)
                 return self._duplicate_view(record, payload, existing, turn.lang)
-        body = customer_body(payload)
         created = await self.services.graph.post(
-            turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=body
+            turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=customer_body(payload)
         )
-        # Show what Graph stored, falling back to what was sent for anything it did not echo.
-        result: dict[str, Any] = {key: created.get(key, value) for key, value in body.items()}
+        return self._result(record, payload, created)
+
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
+        """The customer an unanswered create made: same email in that business, not one seen before."""
+        existing, _ = await self._same_email(turn, payload)
+        known = set(record.context.get("known_ids") or [])
+        found = [c for c in existing if str(c.get("id")) not in known]
+        return self._result(record, payload, found[-1]) if found else None
+
+    def _result(self, record: FormRecord, payload: NewCustomer, created: dict[str, Any]) -> dict[str, Any]:
+        """What Graph stored, falling back to what was sent for anything it did not echo."""
+        result: dict[str, Any] = {key: created.get(key, value) for key, value in customer_body(payload).items()}
         result["id"] = created.get("id")
         result["business"] = {"id": payload.business_id, "name": self._business_name(record, payload.business_id)}
         return result
 
-    async def _same_email(self, turn: Turn, payload: NewCustomer) -> list[dict[str, Any]]:
+    async def _same_email(self, turn: Turn, payload: NewCustomer) -> tuple[list[dict[str, Any]], bool]:
+        """The business's customers with this email, and whether every customer could be looked at."""
         path = (*BUSINESSES_PATH, payload.business_id, "customers")
         graph = self.services.graph
         try:
-            found = await graph.get_all(
+            found = await graph.collection(
                 turn.user, CUSTOMER_SCOPES, *path, params={"$filter": email_filter(payload.email)}
             )
         except GraphBadRequest:
             # Graph documents OData query support on this list only loosely: without $filter, compare here.
-            found = await graph.get_all(turn.user, CUSTOMER_SCOPES, *path)
+            found = await graph.collection(turn.user, CUSTOMER_SCOPES, *path)
         wanted = payload.email.casefold()
-        return [c for c in found if str(c.get("emailAddress") or "").casefold() == wanted]
+        same = [c for c in found.items if str(c.get("emailAddress") or "").casefold() == wanted]
+        return same, found.complete
 
     def _duplicate_view(
         self, record: FormRecord, payload: NewCustomer, existing: list[dict[str, Any]], lang: Lang
     ) -> FormView:
         names = ", ".join(sorted({str(c.get("displayName") or "?") for c in existing}))
-        text = t(
-            lang,
-            "customer.duplicate",
-            business=self._business_name(record, payload.business_id),
-            email=payload.email,
-            names=names,
-        )
+        business = self._business_name(record, payload.business_id)
+        key = "customer.duplicate" if existing else "customer.duplicate_unchecked"
+        text = t(lang, key, business=business, email=payload.email, names=names)
         return FormView(banner=text, banner_color="Warning", mode=CONFIRM_DUPLICATE)
 
     @staticmethod

@@ -48,6 +48,8 @@ i18n.register(
         "customer.unplaced": "I couldn't place: {text}",
         "customer.duplicate": "{business} already has a customer with the email {email}: {names}. "
         "Create another one anyway?",
+        "customer.duplicate_unchecked": "{business} has too many customers for the bot to check them all for the "
+        "email {email}. Create this customer anyway?",
         "customer.not_staff": "You are not on the staff of this Bookings business, so you can't add customers to "
         "it. Ask the business's admin to add you as staff, or choose another business. Nothing was created.",
         "customer.business_not_found": "This Bookings business was not found: it may have been deleted or its "
@@ -119,6 +121,8 @@ i18n.register(
         "customer.unplaced": "Je n'ai pas su où mettre : {text}",
         "customer.duplicate": "{business} a déjà un client avec l'adresse e-mail {email} : {names}. "
         "En créer un autre quand même ?",
+        "customer.duplicate_unchecked": "{business} a trop de clients pour que le bot vérifie l'adresse e-mail "
+        "{email} chez tous. Créer ce client quand même ?",
         "customer.not_staff": "Vous ne faites pas partie du personnel de cette entreprise Bookings : vous ne "
         "pouvez pas y ajouter de clients. Demandez à son administrateur de vous ajouter au personnel, ou "
         "choisissez une autre entreprise. Rien n'a été créé.",

@@ -3,7 +3,11 @@
 - Path segments are percent-encoded one by one, so an id can never change the path.
 - 429/503/504 are retried honouring Retry-After, within a cap on attempts and on total waiting time
   (Teams wants an answer to an invoke within 5 s, so waiting longer than the budget is not an option).
-- A POST is retried only when Graph says it did not process it (429, 503).
+- A POST or PATCH is retried only on 429, the one answer that says the request was not processed: a 5xx, a
+  timeout or a reset may come after the write, so the outcome is unknown and only the caller can decide
+  (look first, then send again).
+- @odata.nextLink is followed only to the configured Graph origin (the user's token goes nowhere else), and a
+  collection cut short (paging cap, foreign link) says so: `Collection.complete` is False.
 - Logs carry the request id and client-request-id, never the token."""
 
 from __future__ import annotations
@@ -29,21 +33,56 @@ from bot.graph.errors import GraphError, GraphUnavailable, error_from_response
 log = logging.getLogger("managerdesk.graph")
 
 RETRYABLE = frozenset({429, 503, 504})
-RETRYABLE_POST = frozenset({429, 503})
+RETRYABLE_WRITE = frozenset({429})  # only a 429 is known not to have been processed
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+MAX_PAGES = 50
+
+
+@dataclass(frozen=True)
+class Collection:
+    items: list[dict[str, Any]]
+    complete: bool = True  # False: paging stopped early (cap reached, or a next link to another host)
+
 
 # The monotonic time by which every Graph call of the current task must be over (None: no deadline).
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("graph_deadline", default=None)
+# True inside `deadline(..., patient=True)`: one attempt may take all the time left, not just the usual timeout.
+_patient: contextvars.ContextVar[bool] = contextvars.ContextVar("graph_patient", default=False)
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float, *, patient: bool = False) -> Iterator[None]:
     """Bounds the total time of every Graph call made inside the block — timeouts and Retry-After waits
-    included — e.g. so that a card action answers within Teams' 5-second limit however many calls it makes."""
+    included — e.g. so that a card action answers within Teams' 5-second limit however many calls it makes.
+    `patient`: a background create waits for a slow answer rather than making its outcome unknown."""
     token = _deadline.set(time.monotonic() + seconds)
+    patience = _patient.set(patient)
     try:
         yield
     finally:
+        _patient.reset(patience)
         _deadline.reset(token)
+
+
+@dataclass
+class WriteLog:
+    """Counts the writes (non-idempotent requests) put on the wire inside `track_writes()`: when a call
+    fails with an unknown outcome, a failure before any write is a plain failure, nothing was created."""
+
+    sent: int = 0
+
+
+_writes: contextvars.ContextVar[WriteLog | None] = contextvars.ContextVar("graph_writes", default=None)
+
+
+@contextmanager
+def track_writes() -> Iterator[WriteLog]:
+    log_ = WriteLog()
+    token = _writes.set(log_)
+    try:
+        yield log_
+    finally:
+        _writes.reset(token)
 
 
 def _remaining() -> float | None:
@@ -77,6 +116,7 @@ class GraphClient:
     ) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
+        self._origin = URL(self._base).origin()
         self._tokens = tokens
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -97,19 +137,52 @@ class GraphClient:
         scopes: Sequence[str],
         *segments: str,
         params: dict[str, str] | None = None,
-        max_pages: int = 50,
+        max_pages: int = MAX_PAGES,
     ) -> list[dict[str, Any]]:
-        """A collection, following @odata.nextLink verbatim."""
+        """A collection's items (see `collection` for whether that is all of them)."""
+        found = await self.collection(user, scopes, *segments, params=params, max_pages=max_pages)
+        return found.items
+
+    async def collection(
+        self,
+        user: UserIdentity,
+        scopes: Sequence[str],
+        *segments: str,
+        params: dict[str, str] | None = None,
+        max_pages: int = MAX_PAGES,
+    ) -> Collection:
+        """A collection, following @odata.nextLink verbatim, on the configured Graph origin only."""
         url: URL | None = self.url(*segments, params=params)
         items: list[dict[str, Any]] = []
         for _ in range(max_pages):
             if url is None:
-                break
+                return Collection(items)
             page = await self._request("GET", url, user, tuple(scopes))
-            items.extend(page.get("value") or [])
-            next_link = page.get("@odata.nextLink")
-            url = URL(next_link, encoded=True) if isinstance(next_link, str) else None
-        return items
+            value = page.get("value")
+            if isinstance(value, list):
+                items.extend(item for item in value if isinstance(item, dict))
+            url = self._next_link(page.get("@odata.nextLink"))
+            if url is _FOREIGN:
+                return Collection(items, complete=False)
+        if url is None:
+            return Collection(items)
+        log.warning(
+            "graph paging cap reached path=%s pages=%d items=%d", self.url(*segments).path, max_pages, len(items)
+        )
+        return Collection(items, complete=False)
+
+    def _next_link(self, link: Any) -> URL | None:
+        if not isinstance(link, str) or not link:
+            return None
+        try:
+            url = URL(link, encoded=True)
+            same_origin = url.absolute and url.origin() == self._origin
+        except ValueError:
+            url, same_origin = _FOREIGN, False
+        if not same_origin:
+            log.warning("graph next link to another origin ignored host=%s", url.host)
+            return _FOREIGN
+        return url
 
     async def post(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
@@ -119,7 +192,7 @@ class GraphClient:
     async def _request(
         self, method: str, url: URL, user: UserIdentity, scopes: tuple[str, ...], body: Any = None
     ) -> dict[str, Any]:
-        retryable = RETRYABLE_POST if method == "POST" else RETRYABLE
+        retryable = RETRYABLE if method in IDEMPOTENT else RETRYABLE_WRITE
         started = time.monotonic()
         client_request_id = str(uuid.uuid4())
         attempt = 0
@@ -174,6 +247,11 @@ class GraphClient:
         if remaining is not None and remaining <= 0:
             raise GraphUnavailable(status=0, code="timeout", client_request_id=client_request_id)
         seconds = self._retry.timeout_seconds if remaining is None else min(self._retry.timeout_seconds, remaining)
+        if remaining is not None and _patient.get():
+            seconds = remaining
+        writes = _writes.get()
+        if writes is not None and method not in IDEMPOTENT:
+            writes.sent += 1
         timeout = aiohttp.ClientTimeout(total=seconds)
         started = time.monotonic()
         try:
@@ -201,6 +279,9 @@ class GraphClient:
         if status >= 400:
             raise error_from_response(status, payload, resp_headers, _retry_after(resp_headers.get("retry-after")))
         return payload if isinstance(payload, dict) else {}
+
+
+_FOREIGN = URL("about:foreign")  # marks a next link that leaves the Graph origin
 
 
 async def _json_or_none(resp: aiohttp.ClientResponse) -> Any:

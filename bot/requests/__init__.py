@@ -20,7 +20,7 @@ from cards.requests import VERB_APPROVE, VERB_DECLINE, VERB_OPEN_INBOX
 def build_router(services: Services, now: Clock | None = None) -> Router:
     clock: Clock = now or (lambda: datetime.now(UTC))
     service = RequestsService(services.graph)
-    claims = Claims(services.settings.state_db)
+    claims = Claims(services.storage)
     inbox = Inbox(services, service, claims)
     time_off = TimeOffDesk(service, claims, clock)
     alerts = Alerts(services, service, claims, clock)

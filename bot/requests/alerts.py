@@ -115,7 +115,6 @@ class Manager:
     lang: Lang
     zone: str
     enabled: bool = True
-    primed: bool = False  # the requests pending when alerts started are not "new"
 
     @property
     def user(self) -> UserIdentity:
@@ -130,7 +129,6 @@ class Manager:
             "lang": self.lang,
             "zone": self.zone,
             "enabled": self.enabled,
-            "primed": self.primed,
         }
 
     @staticmethod
@@ -143,7 +141,6 @@ class Manager:
             lang=language_of(str(data.get("lang") or "en")),
             zone=str(data.get("zone") or ""),
             enabled=data.get("enabled") is not False,
-            primed=data.get("primed") is True,
         )
 
 
@@ -173,7 +170,6 @@ class Alerts:
             lang=turn.lang,
             zone=str(load_zone(turn.timezone, manager.zone if manager else None)),
             enabled=manager.enabled if manager else True,
-            primed=manager.primed if manager else False,
         )
         if manager is None or fresh.to_json() != manager.to_json():
             await self.claims.save_manager(fresh.oid, fresh.to_json())
@@ -294,14 +290,12 @@ class Alerts:
         ttl = max(self.settings.alerts_poll_seconds - 1, 1)
         if not await self.claims.claim(lease, self.instance, ttl, now=now.timestamp()):
             return
+        # The requests already pending at the first poll are not "new": they are marked told, silently.
+        first_poll = await self.claims.claim(f"primed:{manager.oid}".lower(), self.instance)
         new: list[tuple[TeamInbox, ChangeRequest]] = []
         for team, team_zone in await self.service.owned_teams(manager.user):
             new += await self._unseen(manager, team, team_zone)
-        if not manager.primed:
-            manager.primed = True
-            await self.claims.save_manager(manager.oid, manager.to_json())
-            return
-        if not new:
+        if first_poll or not new:
             return
         lang, zone = manager.lang, load_zone(manager.zone)
         lines = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -36,6 +37,7 @@ Clock = Callable[[], datetime]
 DECISION_LEASE_SECONDS = 60.0  # a crashed instance's claim frees itself after this
 MAX_MESSAGE = 500
 INBOX_KEY = "requests-inbox:"
+INBOX_DAYS = 30  # a list's buttons work this long
 
 
 class Inbox:
@@ -59,7 +61,7 @@ class Inbox:
             lines = [t(turn.lang, "requests.open_failed"), explain(error, turn.lang)]
             return Reply.new_card(notice_card(turn.lang, title, lines, error.request_id))
         view = self.build(turn, [team for team, _ in teams], list(inboxes))
-        await self._save(view, turn.user.aad_object_id)
+        await self._save(view, turn)
         return Reply.new_card(inbox_card(view, turn.lang))
 
     def build(self, turn: Turn, teams: list[TeamOption], inboxes: list[TeamInbox | BaseException]) -> InboxView:
@@ -87,7 +89,7 @@ class Inbox:
         owner, view = stored
         request_id = str(turn.data.get("requestId") or "")
         item = next((i for i in view.items if i.request_id == request_id and i.action_data), None)
-        if owner != turn.user.aad_object_id:
+        if owner != (turn.user.aad_object_id, turn.conversation_id):
             return Reply.in_place(inbox_card(replace(view, notes=[t(turn.lang, "requests.not_yours")]), turn.lang))
         if item is None or item.action_data is None:
             return Reply.in_place(inbox_card(view, turn.lang))
@@ -184,25 +186,34 @@ class Inbox:
         return replace(item, outcome=explain(error, lang), outcome_good=False, reference=ref)
 
     # --- storage -------------------------------------------------------------------------------------------
-    async def _save(self, view: InboxView, owner: str) -> None:
-        await self.services.storage.write({INBOX_KEY + view.inbox_id: {"owner": owner, "view": asdict(view)}})
+    async def _save(self, view: InboxView, turn: Turn) -> None:
+        record = {"owner": turn.user.aad_object_id, "conversation": turn.conversation_id, "view": asdict(view)}
+        expires = time.time() + INBOX_DAYS * 86400
+        await self.services.storage.create(INBOX_KEY + view.inbox_id, record, expires_at=expires)
 
-    async def _load(self, inbox_id: str) -> tuple[str, InboxView] | None:
+    async def _load(self, inbox_id: str) -> tuple[tuple[str, str], InboxView] | None:
         if not inbox_id:
             return None
-        found = (await self.services.storage.read([INBOX_KEY + inbox_id])).get(INBOX_KEY + inbox_id)
-        if not isinstance(found, dict):
+        found = await self.services.storage.get(INBOX_KEY + inbox_id)
+        if found is None:
             return None
-        return str(found.get("owner")), view_of(found["view"])
+        owner = (str(found.value.get("owner")), str(found.value.get("conversation")))
+        return owner, view_of(found.value["view"])
 
     async def _record(self, inbox_id: str, outcome: RequestItem) -> InboxView:
-        stored = await self._load(inbox_id)
-        assert stored is not None
-        owner, view = stored
-        items = [outcome if i.request_id == outcome.request_id else i for i in view.items]
-        view = replace(view, items=items, notes=[])
-        await self._save(view, owner)
-        return view
+        """The outcome written into the stored list; a conditional replace, so two presses on two requests of the
+        same list (or two instances) never lose each other's outcome."""
+        while True:
+            found = await self.services.storage.get(INBOX_KEY + inbox_id)
+            if found is None:
+                raise LookupError("the requests list expired meanwhile")
+            view = view_of(found.value["view"])
+            items = [outcome if i.request_id == outcome.request_id else i for i in view.items]
+            view = replace(view, items=items, notes=[])
+            changed = {**found.value, "view": asdict(view)}
+            expires = time.time() + INBOX_DAYS * 86400
+            if await self.services.storage.replace(INBOX_KEY + inbox_id, changed, found.etag, expires_at=expires):
+                return view
 
 
 def _same(a: str, b: str) -> bool:

@@ -4,19 +4,23 @@ joined teams, a team's schedule, members and active scheduling groups; and the P
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from cachetools import TTLCache
 
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
-from bot.graph.errors import GraphForbidden, GraphNotFound
+from bot.graph.errors import GraphForbidden, GraphNotFound, GraphUnavailable
 from bot.shift.members import Member
+from bot.shift.model import ShiftPlan
 from bot.shift.text import fold
 
 MAX_PARALLEL = 4  # Shifts: at most 4 requests per second per team; joined teams are checked 4 at a time
 MEMBERS_TTL_SECONDS = 60.0  # the type-ahead asks on every keystroke
+MEMBERS_CACHE_SIZE = 512  # (manager, team) pairs
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class Group:
 class ShiftDirectory:
     def __init__(self, graph: GraphClient) -> None:
         self._graph = graph
-        self._members: dict[tuple[str, str], tuple[float, list[Member]]] = {}
+        self._members: TTLCache[tuple[str, str], list[Member]] = TTLCache(MEMBERS_CACHE_SIZE, MEMBERS_TTL_SECONDS)
 
     async def joined_teams(self, user: UserIdentity) -> list[TeamOption]:
         found = await self._graph.get_all(user, SHIFT_SCOPES, "me", "joinedTeams")
@@ -82,11 +86,11 @@ class ShiftDirectory:
     async def members(self, user: UserIdentity, team_id: str, *, fresh: bool = True) -> list[Member]:
         key = (user.aad_object_id, team_id)
         cached = self._members.get(key)
-        if not fresh and cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        if not fresh and cached is not None:
+            return cached
         found = await self._graph.get_all(user, SHIFT_SCOPES, "teams", team_id, "members")
         members = sorted(_members_of(found), key=lambda member: fold(member.name))
-        self._members[key] = (time.monotonic() + MEMBERS_TTL_SECONDS, members)
+        self._members[key] = members
         return members
 
     async def active_groups(self, user: UserIdentity, team_id: str) -> list[Group]:
@@ -97,6 +101,13 @@ class ShiftDirectory:
             if g.get("id") and g.get("isActive") is not False
         ]
         return sorted(groups, key=lambda group: fold(group.name))
+
+    async def shifts_like(self, user: UserIdentity, plan: ShiftPlan) -> list[dict[str, Any]]:
+        """The team's shifts for that member with that label overlapping those times (drafts included)."""
+        found = await self._graph.collection(user, SHIFT_SCOPES, "teams", plan.team_id, "schedule", "shifts")
+        if not found.complete:
+            raise GraphUnavailable(status=0, code="incompleteList")  # cannot say nothing is there
+        return [shift for shift in found.items if _same_shift(shift, plan)]
 
     async def create_shift(self, user: UserIdentity, team_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._graph.post(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", body=body)
@@ -110,3 +121,23 @@ def _members_of(found: list[dict[str, Any]]) -> list[Member]:
         if isinstance(user_id, str) and user_id:
             members.append(Member(user_id=user_id, name=str(entry.get("displayName") or entry.get("email") or user_id)))
     return members
+
+
+def _same_shift(shift: dict[str, Any], plan: ShiftPlan) -> bool:
+    if shift.get("userId") != plan.user_id:
+        return False
+    for item in (shift.get("sharedShift"), shift.get("draftShift")):
+        if not isinstance(item, dict) or (item.get("displayName") or "") != plan.label:
+            continue
+        start, end = _instant(item.get("startDateTime")), _instant(item.get("endDateTime"))
+        if start is not None and end is not None and start < plan.end and plan.start < end:
+            return True
+    return False
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

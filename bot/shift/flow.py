@@ -229,6 +229,13 @@ class ShiftFlow(FormFlow):
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
 
+    async def find_existing(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | None:
+        """The shift an unanswered create made: that member's, with that label, overlapping those times."""
+        found = await self.directory.shifts_like(turn.user, payload)
+        if not found:
+            return None
+        return result_of(payload, found[0], self._names(record, payload), str(record.context.get("zone") or "UTC"))
+
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         if isinstance(error, GraphForbidden) and "missingadminpermissions" in error.codes:
             return FormView(banner=t(lang, "shift.err.not_manager"))
