@@ -14,12 +14,12 @@ import aiohttp
 import pytest
 
 from sandbox.errors import shifts_message
-from sandbox.store import load_fixture
 from tests.cardcheck import find_input_by_label, iter_inputs
 from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
 from tests.desk import actions_of, start_desk, texts
 from tests.fixtures_sandbox import (
+    FIXTURE_SHIFT_IDS,
     KITCHEN_GROUP_ID,
     MEGAN_OID,
     SEED_GROUP_ID,
@@ -32,7 +32,6 @@ from tests.teams import TEAM_THREAD_ID, Connector, card_of
 SEED = json.loads((Path(__file__).parent / "data" / "seeds" / "create-shift.example.json").read_text())
 SHIFTS_PATH = f"/beta/teams/{TEAM_ID}/schedule/shifts"
 POST_SHIFTS = r"^POST /beta/teams/[^/]+/schedule/shifts$"
-FIXTURE_SHIFT_IDS = {s["id"] for team in load_fixture(None)["teams"] for s in team.get("shifts", [])}
 MEGAN = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": MEGAN_OID}
 
 
