@@ -131,7 +131,6 @@ async def test_already_approved_by_someone_else(desk: Desk) -> None:
     await desk.say("/requests")
     other = await desk.sandbox.call("POST", f"{SCHEDULE}/timeOffRequests/{TIME_OFF_ID}/approve", json={})
     assert other.status == 200
-    await desk.sandbox.call("PATCH", "/nothing", auth=False)  # keeps the request log honest: unrelated call
     await desk.decide(TIME_OFF_ID, "Decline")
     assert "Already approved by someone else." in desk.item_text(TIME_OFF_ID)
     assert not [a for a in actions_of(desk.card) if a["data"].get("requestId") == TIME_OFF_ID]
@@ -212,3 +211,30 @@ async def test_names_and_notes_are_shown_literally(desk: Desk, sandbox: SandboxH
     blocks = [b for b in str(card).split("'type': ") if "evil.example" in b]
     assert blocks and all(b.startswith("'TextRun'") for b in blocks)
     assert added["id"]
+
+
+@pytest.mark.parametrize(
+    ("request_id", "fault", "expected"),
+    [
+        (WAITING_SWAP_ID, None, "Patti Fernandez n'a pas encore accepté cette demande."),
+        (OFFER_ID, {"status": 404, "code": "NotFound"}, "Cette demande n'existe plus."),
+        (OPEN_ID, {"status": 429, "retryAfter": 30}, "Microsoft 365 est occupé. Rien n'a été décidé."),
+    ],
+)
+async def test_french_refusals(desk: Desk, request_id: str, fault: dict[str, Any] | None, expected: str) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/demandes")
+    if fault:
+        await desk.sandbox.inject(**fault, match=f"POST .*/{request_id}/approve$")
+    await desk.decide(request_id, "Approuver")
+    assert expected in desk.item_text(request_id)
+    assert (await desk.state(request_id))["state"] == "pending"
+
+
+async def test_a_list_answers_only_its_manager_in_its_conversation(desk: Desk) -> None:
+    await desk.say("/requests")
+    desk.teams.conversation_type = "groupChat"
+    desk.teams.user = {"id": "29:user-megan", "name": "Megan Bowen", "aadObjectId": MEGAN_OID}
+    await desk.decide(TIME_OFF_ID, "Approve")
+    assert "This list belongs to another manager." in texts(desk.card)
+    assert await desk.decisions() == []
