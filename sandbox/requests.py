@@ -240,30 +240,22 @@ async def list_time_off_reasons(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-@requires(*SCHEDULE_READ)
-async def list_open_shifts(request: web.Request) -> web.Response:
-    team = scheduled_team(request)
-    manager = is_owner(team, caller_of(request).oid)
-    found = [
-        {**doc, "draftOpenShift": doc.get("draftOpenShift") if manager else None}
-        for doc in request.app[STORE].all_of("openShift", team["id"])
-        if manager or doc.get("sharedOpenShift") is not None
-    ]
-    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/openShifts"), **page(request, found)}
-    return json_response(body)
+def list_with_drafts(kind: str, collection: str, draft: str, shared: str) -> Handler:
+    """A schedule collection whose items have a draft and a shared version: members never see drafts."""
 
+    @requires(*SCHEDULE_READ)
+    async def list_items(request: web.Request) -> web.Response:
+        team = scheduled_team(request)
+        manager = is_owner(team, caller_of(request).oid)
+        found = [
+            {**doc, draft: doc.get(draft) if manager else None}
+            for doc in request.app[STORE].all_of(kind, team["id"])
+            if manager or doc.get(shared) is not None
+        ]
+        body = {"@odata.context": context(f"teams('{team['id']}')/schedule/{collection}"), **page(request, found)}
+        return json_response(body)
 
-@requires(*SCHEDULE_READ)
-async def list_times_off(request: web.Request) -> web.Response:
-    team = scheduled_team(request)
-    manager = is_owner(team, caller_of(request).oid)
-    found = [
-        {**doc, "draftTimeOff": doc.get("draftTimeOff") if manager else None}
-        for doc in request.app[STORE].all_of("timeOff", team["id"])
-        if manager or doc.get("sharedTimeOff") is not None
-    ]
-    body = {"@odata.context": context(f"teams('{team['id']}')/schedule/timesOff"), **page(request, found)}
-    return json_response(body)
+    return list_items
 
 
 @requires(*SCHEDULE_WRITE)
@@ -359,8 +351,16 @@ def add_request(store: SandboxStore, team_id: str, collection: str, fields: Doc)
 def routes() -> list[Route]:
     found = [
         route("GET", "teams/{teamId}/schedule/timeOffReasons", list_time_off_reasons),
-        route("GET", "teams/{teamId}/schedule/timesOff", list_times_off),
-        route("GET", "teams/{teamId}/schedule/openShifts", list_open_shifts),
+        route(
+            "GET",
+            "teams/{teamId}/schedule/timesOff",
+            list_with_drafts("timeOff", "timesOff", "draftTimeOff", "sharedTimeOff"),
+        ),
+        route(
+            "GET",
+            "teams/{teamId}/schedule/openShifts",
+            list_with_drafts("openShift", "openShifts", "draftOpenShift", "sharedOpenShift"),
+        ),
         route("POST", "teams/{teamId}/schedule/timesOff", create_time_off),
     ]
     for collection in REQUEST_COLLECTIONS:

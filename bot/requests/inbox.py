@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -38,6 +38,15 @@ DECISION_LEASE_SECONDS = 60.0  # a crashed instance's claim frees itself after t
 MAX_MESSAGE = 500
 INBOX_KEY = "requests-inbox:"
 INBOX_DAYS = 30  # a list's buttons work this long
+
+
+@dataclass(frozen=True)
+class Decision:
+    team_id: str
+    collection: Collection
+    request_id: str
+    action: Action
+    item: RequestItem  # as the list shows it
 
 
 class Inbox:
@@ -101,7 +110,8 @@ class Inbox:
         if not await self.claims.claim(key, holder, DECISION_LEASE_SECONDS):
             return await self._pressed_twice(turn, inbox_id, request_id)
         message = _message(turn.data, message_input_id(request_id))
-        outcome = await self._send(turn, team_id, cast(Collection, collection), request_id, action, message, item)
+        decision = Decision(team_id, cast(Collection, collection), request_id, action, item)
+        outcome = await self._send(turn, decision, message)
         if outcome.action_data is not None:  # nothing was decided: the button may be pressed again
             await self.claims.release(key, holder)
         view = await self._record(inbox_id, outcome)
@@ -118,20 +128,13 @@ class Inbox:
         ]
         return Reply.in_place(inbox_card(replace(view, items=items), turn.lang))
 
-    async def _send(
-        self,
-        turn: Turn,
-        team_id: str,
-        collection: Collection,
-        request_id: str,
-        action: Action,
-        message: str,
-        item: RequestItem,
-    ) -> RequestItem:
-        lang = turn.lang
+    async def _send(self, turn: Turn, decision: Decision, message: str) -> RequestItem:
+        lang, action, item = turn.lang, decision.action, decision.item
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                await self.service.decide(turn.user, team_id, collection, request_id, action, message)
+                await self.service.decide(
+                    turn.user, decision.team_id, decision.collection, decision.request_id, action, message
+                )
         except GraphError as error:
             log.warning(
                 "request %s failed status=%s code=%s inner=%s request-id=%s client-request-id=%s",
@@ -142,24 +145,15 @@ class Inbox:
                 error.request_id,
                 error.client_request_id,
             )
-            return await self._refused(turn, team_id, collection, request_id, action, error, item)
-        log.info("request %s collection=%s", action, collection)
+            return await self._refused(turn, decision, error)
+        log.info("request %s collection=%s", action, decision.collection)
         lines = [t(lang, f"requests.done.{action}d", name=item.sender_name)]
         if message:
             lines.append(t(lang, "requests.done.message", message=message))
         return replace(item, outcome="\n".join(lines), outcome_good=True, action_data=None, warnings=[])
 
-    async def _refused(
-        self,
-        turn: Turn,
-        team_id: str,
-        collection: Collection,
-        request_id: str,
-        action: Action,
-        error: GraphError,
-        item: RequestItem,
-    ) -> RequestItem:
-        lang = turn.lang
+    async def _refused(self, turn: Turn, decision: Decision, error: GraphError) -> RequestItem:
+        lang, action, item = turn.lang, decision.action, decision.item
         codes = error.codes
         ref = error.request_id or error.client_request_id
         if isinstance(error, GraphNotFound):
@@ -173,7 +167,7 @@ class Inbox:
         if isinstance(error, GraphForbidden) or isinstance(error, GraphUnavailable):
             # Not pending any more, or no answer: look at the request before saying anything.
             with deadline(ACTION_BUDGET_SECONDS / 2):
-                now = await self.service.request(turn.user, team_id, collection, request_id)
+                now = await self.service.request(turn.user, decision.team_id, decision.collection, decision.request_id)
             if now is not None and now.state in ("approved", "declined"):
                 mine = now.state == f"{action}d" and _same(now.manager_id, turn.user.aad_object_id)
                 key = f"requests.already.{now.state}" + ("_by_you" if mine else "")
