@@ -14,7 +14,7 @@ from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
 from tests.desk import actions_of, start_desk, texts
 from tests.fixtures_sandbox import ADELE_OID, MEGAN_OID, PATTI_OID, TEAM_ID, SandboxHandle
-from tests.teams import Connector
+from tests.teams import TEAM_THREAD_ID, Connector
 
 SCHEDULE = f"/teams/{TEAM_ID}/schedule"
 _TEAM = next(team for team in load_fixture(None)["teams"] if team["id"] == TEAM_ID)
@@ -238,3 +238,24 @@ async def test_a_list_answers_only_its_manager_in_its_conversation(desk: Desk) -
     await desk.decide(TIME_OFF_ID, "Approve")
     assert "This list belongs to another manager." in texts(desk.card)
     assert await desk.decisions() == []
+
+
+async def test_a_long_inbox_shows_the_oldest_and_says_how_many_more(desk: Desk, sandbox: SandboxHandle) -> None:
+    for day in range(10, 18):
+        fields = {"senderUserId": MEGAN_OID, "senderDateTime": f"2026-11-{day}T09:00:00Z"}
+        fields |= {"startDateTime": f"2027-01-{day}T23:00:00Z", "endDateTime": f"2027-01-{day + 1}T23:00:00Z"}
+        async with sandbox.http.post(f"{sandbox.root_url}/_sandbox/teams/{TEAM_ID}/timeOffRequests", json=fields):
+            pass
+    card = await desk.say("/requests")
+    assert "13 pending requests." in texts(card)
+    assert "Showing the 10 oldest; 3 more after these." in texts(runs_joined(card))
+    assert len([a for a in actions_of(card) if a["title"] == "Approve"]) == 10
+    assert "Tue 10 Nov" in texts(runs_joined(card))  # the oldest first
+    desk.check_cards()
+
+
+async def test_in_a_channel_the_list_is_that_teams(desk: Desk, connector: Connector) -> None:
+    desk.teams.conversation_type = "channel"
+    connector.teams[TEAM_THREAD_ID] = {"id": TEAM_THREAD_ID, "aadGroupId": TEAM_ID, "name": "Contoso Retail"}
+    card = await desk.say("/requests")
+    assert "5 pending requests." in texts(card)

@@ -38,6 +38,7 @@ DECISION_LEASE_SECONDS = 60.0  # a crashed instance's claim frees itself after t
 MAX_MESSAGE = 500
 INBOX_KEY = "requests-inbox:"
 INBOX_DAYS = 30  # a list's buttons work this long
+MAX_ITEMS = 10
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Inbox:
         try:
             with deadline(ACTION_BUDGET_SECONDS * 2):
                 teams = await self.service.owned_teams(turn.user)
+                if turn.conversation_type == "channel":  # in a team's channel, that team's requests only
+                    here = await turn.resolve_team_group_id()
+                    teams = [(team, zone) for team, zone in teams if team.team_id == here]
                 if not teams:
                     return Reply.new_card(notice_card(turn.lang, title, [t(turn.lang, "requests.no_teams")]))
                 inboxes = await asyncio.gather(
@@ -87,6 +91,9 @@ class Inbox:
             for request in sorted(found.requests, key=lambda r: r.sent_at or datetime.min.replace(tzinfo=UTC)):
                 items.append(describe(found, request, zone, turn.lang, show_team=len(teams) > 1))
         summary = plural(turn.lang, "requests.count", len(items)) if items else t(turn.lang, "requests.none")
+        if len(items) > MAX_ITEMS:  # a Teams card holds about 28 KB: the oldest first, the rest next time
+            notes.append(t(turn.lang, "requests.more", shown=MAX_ITEMS, left=len(items) - MAX_ITEMS))
+            items = items[:MAX_ITEMS]
         return InboxView(inbox_id, t(turn.lang, "requests.title"), summary, items, notes)
 
     # --- Approve / Decline -------------------------------------------------------------------------------

@@ -61,6 +61,8 @@ i18n.register(
         "requests.refused.failed": "Microsoft 365 could not do this ({code}). Nothing was decided.",
         "requests.in_progress": "This decision is already being sent.",
         "requests.not_yours": "This list belongs to another manager. Type /requests for yours.",
+        "requests.more": "Showing the {shown} oldest; {left} more after these. Type /requests again once these are "
+        "done.",
     },
     fr={
         "requests.title": "Demandes à traiter",
@@ -111,6 +113,8 @@ i18n.register(
         "requests.refused.failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été décidé.",
         "requests.in_progress": "Cette décision est déjà en cours d'envoi.",
         "requests.not_yours": "Cette liste appartient à un autre responsable. Tapez /demandes pour la vôtre.",
+        "requests.more": "Voici les {shown} plus anciennes ; {left} autres ensuite. Tapez /demandes de nouveau une "
+        "fois celles-ci traitées.",
     },
 )
 
