@@ -93,6 +93,9 @@ async def test_the_digest_comes_once_at_the_managers_morning_even_with_two_insta
     assert "1 draft not yet published for next week (Mon 4 Jan – Sun 10 Jan)" in text
     assert "Contoso Retail: Megan Bowen, “Inventory” on Tue 5 Jan, 09:00–13:00" in text
     assert [a["title"] for a in digest["actions"]] == ["Open my requests"]
+    bots.desk.show(digest)
+    inbox = await bots.desk.press("Open my requests")
+    assert texts(inbox).startswith("Requests to approve") and "5 pending requests." in texts(inbox)
     assert await bots.tick(paris(29, 8, 0)) == []  # once a day
     assert await bots.tick(paris(29, 11, 0)) == []
     [next_day] = await bots.tick(paris(30, 7, 45))

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cachetools import TTLCache
+
 from bot import i18n
 from bot.auth.tokens import UserIdentity
 from bot.i18n import Lang, language_of, t
@@ -41,6 +43,7 @@ from cards.requests import DigestView, digest_card
 log = logging.getLogger("managerdesk.alerts")
 
 Clock = Callable[[], datetime]
+OWNED_TEAMS_TTL = 3600.0
 DIGEST_WINDOW = timedelta(hours=3)  # a digest not sent by then (bot down all morning) is skipped, not sent late
 
 i18n.register(
@@ -154,6 +157,8 @@ class Alerts:
         self.digest_time = time.fromisoformat(self.settings.alerts_digest_time)
         self.instance = uuid.uuid4().hex  # holder name of this instance's leases
         self._task: asyncio.Task[None] | None = None
+        # Which teams a manager owns changes rarely; looking it up costs 2 GETs per joined team, so polls reuse it.
+        self._teams: TTLCache[str, list[tuple[TeamOption, str]]] = TTLCache(maxsize=10_000, ttl=OWNED_TEAMS_TTL)
 
     # --- who gets alerts ---------------------------------------------------------------------------------------
     async def remember(self, turn: Turn) -> None:
@@ -293,7 +298,7 @@ class Alerts:
         # The requests already pending at the first poll are not "new": they are marked told, silently.
         first_poll = await self.claims.claim(f"primed:{manager.oid}".lower(), self.instance)
         new: list[tuple[TeamInbox, ChangeRequest]] = []
-        for team, team_zone in await self.service.owned_teams(manager.user):
+        for team, team_zone in await self._owned_teams(manager):
             new += await self._unseen(manager, team, team_zone)
         if first_poll or not new:
             return
@@ -305,6 +310,11 @@ class Alerts:
             lines.append(_line(inbox, request, zone, lang))
         view = DigestView(plural(lang, "alerts.new", len(lines)), [("", lines)], t(lang, "alerts.footer"))
         await self._send(manager, digest_card(view, lang))
+
+    async def _owned_teams(self, manager: Manager) -> list[tuple[TeamOption, str]]:
+        if manager.oid not in self._teams:
+            self._teams[manager.oid] = await self.service.owned_teams(manager.user)
+        return self._teams[manager.oid]
 
     async def _unseen(self, manager: Manager, team: TeamOption, zone: str) -> list[tuple[TeamInbox, ChangeRequest]]:
         """The pending requests this manager was not told about yet, each claimed so it is told once."""
