@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.graph.client import deadline
@@ -109,15 +109,15 @@ class Inbox:
             return Reply.in_place(inbox_card(replace(view, notes=[t(turn.lang, "requests.not_yours")]), turn.lang))
         if item is None or item.action_data is None:
             return Reply.in_place(inbox_card(view, turn.lang))
-        collection = str(item.action_data.get("collection"))
+        collection = next((c for c in COLLECTIONS if c == item.action_data.get("collection")), None)
         team_id = str(item.action_data.get("teamId"))
-        if collection not in COLLECTIONS:
+        if collection is None:
             return stale(turn.lang)
         key, holder = f"decision:{team_id.lower()}:{request_id}", uuid.uuid4().hex
         if not await self.claims.claim(key, holder, DECISION_LEASE_SECONDS):
             return await self._pressed_twice(turn, inbox_id, request_id)
         message = _message(turn.data, message_input_id(request_id))
-        decision = Decision(team_id, cast(Collection, collection), request_id, action, item)
+        decision = Decision(team_id, collection, request_id, action, item)
         outcome = await self._send(turn, decision, message)
         if outcome.action_data is not None:  # nothing was decided: the button may be pressed again
             await self.claims.release(key, holder)
