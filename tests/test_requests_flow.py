@@ -259,3 +259,16 @@ async def test_in_a_channel_the_list_is_that_teams(desk: Desk, connector: Connec
     connector.teams[TEAM_THREAD_ID] = {"id": TEAM_THREAD_ID, "aadGroupId": TEAM_ID, "name": "Contoso Retail"}
     card = await desk.say("/requests")
     assert "5 pending requests." in texts(card)
+
+
+async def test_no_longer_pending_when_the_request_cannot_be_read_back(desk: Desk) -> None:
+    await desk.say("/requests")
+    await desk.sandbox.call("POST", f"{SCHEDULE}/swapShiftsChangeRequests/{SWAP_ID}/approve", json={})
+    await desk.sandbox.inject(status=404, code="NotFound", match=f"GET .*/{SWAP_ID}$")  # no GET by id for swaps
+    await desk.decide(SWAP_ID, "Decline")
+    assert "Already approved by someone else." in desk.item_text(SWAP_ID)  # read from the collection instead
+    await desk.say("/requests")
+    await desk.sandbox.call("POST", f"{SCHEDULE}/offerShiftRequests/{OFFER_ID}/decline", json={})
+    await desk.sandbox.inject(status=503, count=10, match=r"GET .*/offerShiftRequests")
+    await desk.decide(OFFER_ID, "Approve")
+    assert "This request is no longer pending." in desk.item_text(OFFER_ID)

@@ -184,6 +184,8 @@ class Inbox:
             if now is not None and now.waiting_for_recipient:
                 name = _recipient_name(item)
                 return replace(item, outcome=t(lang, "requests.refused.waiting", name=name), outcome_good=False)
+            if "shiftrequestscannotbeactedupon" in codes:  # not pending any more, though we could not read it
+                return replace(item, outcome=t(lang, "requests.already.decided"), outcome_good=False, action_data=None)
         return replace(item, outcome=explain(error, lang), outcome_good=False, reference=ref)
 
     # --- storage -------------------------------------------------------------------------------------------

@@ -137,12 +137,18 @@ class RequestsService:
     async def request(
         self, user: UserIdentity, team_id: str, collection: Collection, request_id: str
     ) -> ChangeRequest | None:
-        """The request as it is now, or None when Graph cannot show it."""
+        """The request as it is now, or None when Graph cannot show it. PERM lists no GET by id for swaps
+        (NOTES.md §4), so a refused GET falls back to the collection."""
         try:
             raw = await self._graph.get(user, REQUEST_SCOPES, "teams", team_id, "schedule", collection, request_id)
+            return ChangeRequest.of(collection, team_id, raw)
+        except GraphError:
+            pass
+        try:
+            found = await self._graph.get_all(user, REQUEST_SCOPES, "teams", team_id, "schedule", collection)
         except GraphError:
             return None
-        return ChangeRequest.of(collection, team_id, raw)
+        return next((ChangeRequest.of(collection, team_id, r) for r in found if r.get("id") == request_id), None)
 
     async def create_time_off(
         self, user: UserIdentity, team_id: str, user_id: str, reason_id: str, start: datetime, end: datetime
