@@ -114,3 +114,12 @@ def test_days_without_a_year_are_the_next_ones() -> None:
     assert command.reason_words == ["Vacation"]
     french = parse_command("Megan du 24/12 au 26/12 Congés payés", today, "fr")
     assert (french.words, french.reason_words) == (["Megan"], ["Congés", "payés"])
+
+
+async def test_an_unanswered_booking_is_not_sent_again_blindly(desk: Desk) -> None:
+    await desk.sandbox.inject(status=504, count=5, match="POST .*/timesOff$")
+    card = await desk.say("/timeoff Megan 28/12/2026 Vacation")
+    assert "Microsoft 365 did not answer in time." in shown(card)
+    again = await desk.say("/timeoff Megan 28/12/2026 Vacation")
+    assert "This time off is already being booked." in shown(again)
+    assert len(await posted(desk.sandbox)) == 1  # the unknown outcome is not retried until Graph can tell

@@ -8,6 +8,7 @@ books once."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -56,6 +57,8 @@ i18n.register(
         "timeoff.conflict.other": "{name} has {count} shifts during this time off: {shifts}",
         "timeoff.conflict.many": "{name} has {count} shifts during this time off: {shifts}",
         "timeoff.failed": "The time off was not booked.",
+        "timeoff.in_flight": "This time off is already being booked. Type /requests or look in Shifts in a few "
+        "minutes before trying again.",
         "timeoff.unknown_outcome": "Microsoft 365 did not answer in time. Type /requests or look in Shifts before "
         "trying again.",
     },
@@ -81,6 +84,8 @@ i18n.register(
         "timeoff.conflict.other": "{name} a {count} postes pendant cette absence : {shifts}",
         "timeoff.conflict.many": "{name} a {count} de postes pendant cette absence : {shifts}",
         "timeoff.failed": "L'absence n'a pas été enregistrée.",
+        "timeoff.in_flight": "Cette absence est déjà en cours d'enregistrement. Regardez dans Shifts dans quelques "
+        "minutes avant de réessayer.",
         "timeoff.unknown_outcome": "Microsoft 365 n'a pas répondu à temps. Tapez /demandes ou regardez dans Shifts "
         "avant de réessayer.",
     },
@@ -229,21 +234,22 @@ class TimeOffDesk:
         return found[0]
 
     async def _create_once(self, turn: Turn, target: Target, reason: Reason, start: datetime, end: datetime) -> bool:
-        """True when this command booked it; False when the same time off was there already."""
-        parts = (target.team_id, target.member.user_id, start.isoformat(), end.isoformat(), reason.reason_id)
-        key = "timeoff:" + ":".join(parts).lower()
-        if not await self.claims.claim(key, turn.user.aad_object_id, BOOKING_LEASE_SECONDS):
-            return False
+        """True when this command booked it; False when the same time off is in Graph already. A booking still
+        in flight elsewhere (a second instance, or one whose answer was lost) is claimed: nothing is sent twice."""
         existing = await self.service.time_off_between(turn.user, target.team_id, start, end)
         if any(_same_time_off(raw, target.member.user_id, reason.reason_id, start, end) for raw in existing):
             return False
+        parts = (target.team_id, target.member.user_id, start.isoformat(), end.isoformat(), reason.reason_id)
+        key, holder = "timeoff:" + ":".join(parts).lower(), uuid.uuid4().hex
+        if not await self.claims.claim(key, holder, BOOKING_LEASE_SECONDS):
+            raise Unusable(t(turn.lang, "timeoff.in_flight"))
         try:
             await self.service.create_time_off(
                 turn.user, target.team_id, target.member.user_id, reason.reason_id, start, end
             )
         except GraphError as error:
-            if not isinstance(error, GraphUnavailable):
-                await self.claims.release(key, turn.user.aad_object_id)
+            if not isinstance(error, GraphUnavailable):  # refused: nothing was booked, it may be tried again
+                await self.claims.release(key, holder)
             raise
         return True
 
