@@ -173,3 +173,14 @@ async def test_a_conversation_the_bot_was_removed_from_is_forgotten(bots: Bots) 
     assert await bots.alerts[0].claims.manager(ADELE_OID) is None
     bots.connector.gone.clear()
     assert await bots.tick(paris(30, 7, 45)) == []  # nobody left to alert until the manager comes back
+
+
+async def test_a_digest_that_failed_is_tried_again_ten_minutes_later(bots: Bots) -> None:
+    await bots.desk.say("/requests")
+    await bots.desk.sandbox.inject(status=503, count=100, match="GET .*/me/joinedTeams")
+    assert await bots.tick(paris(29, 7, 35)) == []
+    await bots.desk.sandbox.clear_faults()
+    assert await bots.tick(paris(29, 7, 40)) == []  # not hammered: the next try is 10 minutes later
+    [digest] = await bots.tick(paris(29, 7, 46))
+    assert "5 requests waiting for you" in texts(digest)
+    assert await bots.tick(paris(29, 8, 0)) == []

@@ -44,6 +44,7 @@ log = logging.getLogger("managerdesk.alerts")
 
 Clock = Callable[[], datetime]
 OWNED_TEAMS_TTL = 3600.0
+RETRY_SECONDS = 600.0  # a digest or notices that failed to go out are tried again after this
 DIGEST_WINDOW = timedelta(hours=3)  # a digest not sent by then (bot down all morning) is skipped, not sent late
 
 i18n.register(
@@ -253,7 +254,9 @@ class Alerts:
         except ConversationGone:
             raise
         except Exception:
-            await self.claims.release(key, self.instance)  # another tick (or instance) may try again
+            # Another tick (or instance) tries again, later: a failing Graph or token is not hammered every tick.
+            await self.claims.release(key, self.instance)
+            await self.claims.claim(key, self.instance, RETRY_SECONDS, now=now.timestamp())
             raise
 
     async def digest(self, manager: Manager, local: datetime) -> DigestView | None:
@@ -295,11 +298,11 @@ class Alerts:
         ttl = max(self.settings.alerts_poll_seconds - 1, 1)
         if not await self.claims.claim(lease, self.instance, ttl, now=now.timestamp()):
             return
-        # The requests already pending at the first poll are not "new": they are marked told, silently.
-        first_poll = await self.claims.claim(f"primed:{manager.oid}".lower(), self.instance)
         new: list[tuple[TeamInbox, ChangeRequest]] = []
         for team, team_zone in await self._owned_teams(manager):
             new += await self._unseen(manager, team, team_zone)
+        # The requests pending at the first poll that went through are not "new": they are marked told, silently.
+        first_poll = await self.claims.claim(f"primed:{manager.oid}".lower(), self.instance)
         if first_poll or not new:
             return
         lang, zone = manager.lang, load_zone(manager.zone)
@@ -309,7 +312,12 @@ class Alerts:
                 await self._describe_team(manager, inbox)
             lines.append(_line(inbox, request, zone, lang))
         view = DigestView(plural(lang, "alerts.new", len(lines)), [("", lines)], t(lang, "alerts.footer"))
-        await self._send(manager, digest_card(view, lang))
+        try:
+            await self._send(manager, digest_card(view, lang))
+        except Exception:
+            for _, request in new:  # not told: the next poll tries again
+                await self.claims.release(self._notice_key(manager, request), self.instance)
+            raise
 
     async def _owned_teams(self, manager: Manager) -> list[tuple[TeamOption, str]]:
         if manager.oid not in self._teams:
@@ -323,10 +331,13 @@ class Alerts:
             inbox.requests += await self.service.pending(manager.user, team.team_id, collection)
         found = []
         for request in inbox.requests:
-            key = f"notice:{manager.oid}:{request.request_id}".lower()
-            if await self.claims.claim(key, self.instance):
+            if await self.claims.claim(self._notice_key(manager, request), self.instance):
                 found.append((inbox, request))
         return found
+
+    @staticmethod
+    def _notice_key(manager: Manager, request: ChangeRequest) -> str:
+        return f"notice:{manager.oid}:{request.request_id}".lower()
 
     async def _describe_team(self, manager: Manager, inbox: TeamInbox) -> None:
         members = await self.service.directory.members(manager.user, inbox.team_id, fresh=False)
