@@ -9,7 +9,7 @@ BOT_PORT ?= 3978
 SANDBOX_PORT ?= 8787
 PLAYGROUND_PORT ?= 56150
 
-.PHONY: run test lint deps dev-deps node-deps package clean
+.PHONY: run test lint deps dev-deps node-deps package clean azurite toolkit-schema
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: deps
 	BOT_PORT=$(BOT_PORT) SANDBOX_PORT=$(SANDBOX_PORT) PLAYGROUND_PORT=$(PLAYGROUND_PORT) \
 		$(PY) -m bot.devrun
 
-test: dev-deps e2e-deps
+test: dev-deps e2e-deps toolkit-schema
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 	$(E2E)
@@ -42,7 +42,8 @@ lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-# BOT_ID=<guid> BOT_DOMAIN=<host> make package  ->  build/appPackage.zip, ready to upload in Teams
+# BOT_ID=<guid> BOT_DOMAIN=<host> [SSO_APP_ID=<guid>] make package  ->  build/appPackage.zip, ready to upload in Teams
+# (SSO_APP_ID: the SSO app when the bot's identity is a managed identity, docs/deploy.md)
 package: deps
 	$(PY) tools/package_app.py --out build/appPackage.zip
 
@@ -68,6 +69,38 @@ e2e: e2e-deps
 screenshots: e2e-deps
 	rm -f docs/screenshots/*.png
 	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(E2E)
+
+# A local Azure Blob Storage for STATE_STORE=blob (the tests start their own on a free port)
+azurite: node-deps
+	node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort 10000 --location data/azurite --skipApiVersionCheck
+
+# Deploy to Azure in one command with the Agents Toolkit CLI (pinned, run through npx): provision (Entra SSO app,
+# infra/azure.bicep, Teams app package), then deploy (zip deploy to App Service). `make azure AZURE_ENV=prod`. docs/deploy.md
+AZURE_ENV ?= dev
+ATK := npx --yes @microsoft/m365agentstoolkit-cli@1.1.17
+
+.PHONY: azure
+azure:
+	$(ATK) provision --env $(AZURE_ENV)
+	$(ATK) deploy --env $(AZURE_ENV)
+
+# The Agents Toolkit's own schema for m365agents.yml (tests/test_deploy_files.py). npm @microsoft/teamsfx-core, the
+# core of the Toolkit's CLI, ships it; only that file is taken from the package (installing it would bring ~60
+# packages the project does not use), and its checksum is pinned.
+TOOLKIT_CORE_VERSION := 3.1.3
+TOOLKIT_YAML_VERSION := v1.9
+TOOLKIT_SCHEMA := build/schemas/m365agents.$(TOOLKIT_YAML_VERSION).schema.json
+TOOLKIT_SCHEMA_SHA256 := 7a4289015df8f75b0127629df901330bc430bd6a26f1839c2fe95ea06370cd48
+
+toolkit-schema: $(TOOLKIT_SCHEMA)
+
+$(TOOLKIT_SCHEMA):
+	rm -rf build/schemas/pack && mkdir -p build/schemas/pack
+	cd build/schemas/pack && npm pack --silent --no-audit --no-fund @microsoft/teamsfx-core@$(TOOLKIT_CORE_VERSION) > /dev/null
+	tar -xzOf build/schemas/pack/microsoft-teamsfx-core-$(TOOLKIT_CORE_VERSION).tgz \
+		package/resource/yaml-schema/$(TOOLKIT_YAML_VERSION)/yaml.schema.json > $@.tmp
+	echo "$(TOOLKIT_SCHEMA_SHA256)  $@.tmp" | sha256sum --check --quiet
+	mv $@.tmp $@ && rm -rf build/schemas/pack
 
 clean:
 	rm -rf $(VENV) node_modules build

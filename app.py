@@ -1,13 +1,35 @@
-"""Manager Desk: start the bot's web server. Configuration comes from the environment (see .env.example)."""
+"""Manager Desk: the bot's web server. Configuration comes from the environment (see .env.example).
+
+python app.py                                    one process, for development (`make run` uses bot.devrun)
+gunicorn --config gunicorn.conf.py app:serve     production: aiohttp's gunicorn worker, graceful restarts
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from aiohttp import web
 
-from bot.settings import ConfigError, load_settings
+from bot.observability import configure_logging
+from bot.settings import ConfigError, Settings, load_settings
+
+
+async def build_app(settings: Settings) -> web.Application:
+    """The one place both servers get the bot's application from (its routes live in the Teams edge)."""
+    configure_logging(settings)
+    from bot.teams_edge import create_app  # the SDK import costs ~1 s: only after the settings are good
+
+    return await create_app(settings)
+
+
+async def serve() -> web.Application:
+    """The app factory gunicorn's aiohttp worker awaits in each worker process (after the fork). A bad setting
+    stops the worker before it binds, and gunicorn then stops with the message in its log."""
+    try:
+        return await build_app(load_settings())
+    except (ConfigError, NotImplementedError) as error:
+        print(error, file=sys.stderr, flush=True)
+        raise
 
 
 def main() -> int:
@@ -16,11 +38,9 @@ def main() -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from bot.teams_edge import create_app  # the SDK import costs ~1 s: only after the settings are good
 
     try:
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
     except (ConfigError, NotImplementedError) as error:  # e.g. AUTH_MODE=sso without OAUTH_CONNECTION_NAME
         print(error, file=sys.stderr)
         return 2

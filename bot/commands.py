@@ -42,6 +42,24 @@ SHIFT = Command(
     usage_en='shift [member] [date] [9:00-17:00] ["label"] [colour]',
     usage_fr='poste [membre] [date] [9:00-17:00] ["libellé"] [couleur]',
 )
+CUSTOMERS = Command(
+    name="customers",
+    name_fr="clients",
+    aliases=("find-customer", "chercher-client"),
+    description_en="Find Bookings customers to edit, delete or book",
+    description_fr="Trouver des clients Bookings pour les modifier, les supprimer ou leur réserver un rendez-vous",
+    usage_en="customers <name, email or phone>",
+    usage_fr="clients <nom, e-mail ou téléphone>",
+)
+AGENDA = Command(
+    name="agenda",
+    name_fr="rendezvous",
+    aliases=("rendez-vous", "appointments"),
+    description_en="See a day's Bookings appointments and book one",
+    description_fr="Voir les rendez-vous Bookings d'un jour et en prendre un",
+    usage_en="agenda [today | tomorrow | monday | 2026-12-07]",
+    usage_fr="rendezvous [aujourd'hui | demain | lundi | 2026-12-07]",
+)
 REQUESTS = Command(
     name="requests",
     name_fr="demandes",
@@ -82,4 +100,4 @@ SIGNOUT = Command(
     description_fr="Se déconnecter de Manager Desk",
 )
 
-ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, REQUESTS, TIMEOFF, ALERTS, HELP, SIGNOUT)
+ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, CUSTOMERS, AGENDA, REQUESTS, TIMEOFF, ALERTS, HELP, SIGNOUT)

@@ -35,7 +35,7 @@ log = logging.getLogger("managerdesk.flows")
 # Teams wants an answer to a card action within 5 s; all Graph calls of one action share this budget.
 ACTION_BUDGET_SECONDS = 4.0
 CLAIM_GRACE_SECONDS = 15.0  # beyond the background wait, before another press may take a create over
-UNKNOWN_SINCE = "_unknownSince"  # in record.context: when a create's outcome first became unknown
+UNKNOWN_SINCE = "_unknownSince"  # in record.context: when the last write whose outcome is unknown was given up on
 SAVE_ATTEMPTS = 5  # conditional writes lost in a row before giving up (each one means someone else progressed)
 
 i18n.register(
@@ -45,17 +45,21 @@ i18n.register(
         "form.cancelled_unknown": "Cancelled. Microsoft 365 never confirmed the earlier attempt: check whether "
         "it was created.",
         "form.retry_later": "Microsoft 365 is busy right now. Nothing was created. Please try again in a minute.",
-        "form.retry_after": "Microsoft 365 is busy right now. Nothing was created. "
-        "Please try again in {seconds} seconds.",
+        "form.retry_after": "Microsoft 365 is busy right now. Nothing was created. Please try again in {wait}.",
         "form.unavailable": "Microsoft 365 is not answering right now. Nothing was created. Please try again in "
         "a minute.",
         "form.unknown_outcome": "Microsoft 365 did not answer in time, so it may or may not have been created. "
         "Press the button again: I will check first, and will not create it twice.",
+        "form.server_error": "Microsoft 365 had a problem on its side (error {status}), so it may or may not have "
+        "been created. Press the button again: I will check first, and will not create it twice.",
         "form.creating": "Creating… This card will update when Microsoft 365 answers.",
         "form.still_creating": "Still creating: Microsoft 365 has not answered yet. Nothing more was sent.",
         "form.signin_expired": "Your sign-in has expired. Sign in again, then press the button once more.",
-        "form.graph_rejected": "Microsoft 365 refused this: {message}",
+        "form.graph_rejected": "Microsoft 365 refused this. Nothing was created.",
+        "form.graph_message": "Message from Microsoft 365: {message}",
         "form.graph_failed": "Microsoft 365 could not do this ({code}). Nothing was created. Please try again.",
+        "form.not_yours": "This form belongs to the person who opened it. Type a command to open your own.",
+        "form.other_conversation": "This form can only be used in the chat where it was opened.",
     },
     fr={
         "form.fix_errors": "Veuillez corriger les champs signalés.",
@@ -63,17 +67,23 @@ i18n.register(
         "form.cancelled_unknown": "Annulé. Microsoft 365 n'a jamais confirmé la tentative précédente : vérifiez "
         "si la création a eu lieu.",
         "form.retry_later": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans une minute.",
-        "form.retry_after": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans {seconds} secondes.",
+        "form.retry_after": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans {wait}.",
         "form.unavailable": "Microsoft 365 ne répond pas pour le moment. Rien n'a été créé. Veuillez réessayer "
         "dans une minute.",
         "form.unknown_outcome": "Microsoft 365 n'a pas répondu à temps : la création a peut-être eu lieu. "
         "Appuyez de nouveau sur le bouton : je vérifierai d'abord, sans rien créer deux fois.",
+        "form.server_error": "Microsoft 365 a rencontré un problème de son côté (erreur {status}) : la création a "
+        "peut-être eu lieu. Appuyez de nouveau sur le bouton : je vérifierai d'abord, sans rien créer deux fois.",
         "form.creating": "Création en cours… Cette carte se mettra à jour quand Microsoft 365 répondra.",
         "form.still_creating": "Création toujours en cours : Microsoft 365 n'a pas encore répondu. Rien d'autre "
         "n'a été envoyé.",
         "form.signin_expired": "Votre connexion a expiré. Reconnectez-vous, puis appuyez de nouveau sur le bouton.",
-        "form.graph_rejected": "Microsoft 365 a refusé : {message}",
+        "form.graph_rejected": "Microsoft 365 a refusé. Rien n'a été créé.",
+        "form.graph_message": "Message de Microsoft 365 (en anglais) : {message}",
         "form.graph_failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été créé. Veuillez réessayer.",
+        "form.not_yours": "Ce formulaire appartient à la personne qui l'a ouvert. Tapez une commande pour ouvrir "
+        "le vôtre.",
+        "form.other_conversation": "Ce formulaire ne s'utilise que dans la conversation où il a été ouvert.",
     },
 )
 
@@ -87,6 +97,12 @@ class FormView:
     banner_color: str = "Attention"
     request_id: str | None = None
     mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
+    graph_message: str | None = None  # Graph's own (English) words, shown as a labelled detail line
+
+    def details(self, lang: Lang) -> list[str]:
+        """The banner's detail lines: Graph's message, then the reference for the admin."""
+        lines = [t(lang, "form.graph_message", message=self.graph_message)] if self.graph_message else []
+        return lines + ([t(lang, "notice.request_id", request_id=self.request_id)] if self.request_id else [])
 
     @staticmethod
     def from_json(data: Any) -> FormView:
@@ -131,19 +147,21 @@ class FormFlow(ABC):
         """Graph failures common to every feature; features override for their own codes and call super()."""
         if isinstance(error, GraphThrottled):
             if error.retry_after:
-                return FormView(banner=t(lang, "form.retry_after", seconds=int(error.retry_after + 0.999)))
+                wait = i18n.quantity(lang, int(error.retry_after + 0.999), "second")
+                return FormView(banner=t(lang, "form.retry_after", wait=wait))
             return FormView(banner=t(lang, "form.retry_later"))
         if isinstance(error, GraphUnavailable):
             return FormView(banner=t(lang, "form.unavailable"))  # nothing was sent (see _finish)
         if isinstance(error, GraphUnauthorized):
             return FormView(banner=t(lang, "form.signin_expired"))
         if error.status == 400 and error.message:
-            return FormView(banner=t(lang, "form.graph_rejected", message=error.message))
+            return FormView(banner=t(lang, "form.graph_rejected"), graph_message=error.message)
         return FormView(banner=t(lang, "form.graph_failed", code=error.code or error.status))
 
     # --- the verbs -----------------------------------------------------------------------------------------
     async def open(self, turn: Turn, values: dict[str, Any], view: FormView | None = None, **context: Any) -> Reply:
         record = await self.forms.create(self.kind, turn.user.aad_object_id, values, **context)
+        record.conversation = turn.conversation_id
         with deadline(ACTION_BUDGET_SECONDS):
             await self.prepare(turn, record)
         await self.forms.save(record)  # just created: nobody else knows its id yet
@@ -155,12 +173,9 @@ class FormFlow(ABC):
     async def load_for_edit(self, turn: Turn) -> FormRecord | Reply:
         """The open form with what the card posted merged in; or, when the form is gone, finished, cancelled
         or being created, the reply to give instead."""
-        record = await self.load(turn)
-        if record is None:
-            return self.stale(turn)
-        settled = self.settled(turn, record)
-        if settled is not None:
-            return settled
+        record = await self.load_unsettled(turn)
+        if isinstance(record, Reply):
+            return record
         if record.status != "open":  # unknown: what was sent stays as sent until the next submit checks
             return Reply.in_place(self.render_form(record, turn.lang, self._answer_view(record, turn.lang)))
         record.merge_inputs(turn.data)
@@ -183,13 +198,10 @@ class FormFlow(ABC):
 
     async def cancel(self, turn: Turn) -> Reply:
         for _ in range(SAVE_ATTEMPTS):
-            record = await self.load(turn)
-            if record is None:
-                return self.stale(turn)
-            settled = self.settled(turn, record)
-            if settled is not None:
-                return settled
-            unknown = record.status == "unknown"
+            record = await self.load_unsettled(turn)
+            if isinstance(record, Reply):
+                return record
+            unknown = record.status != "open"  # unknown, or a create whose instance went silent
             record.status = "cancelled"
             self._forget_inputs(record)
             if await self.forms.save(record):
@@ -198,12 +210,9 @@ class FormFlow(ABC):
 
     async def submit(self, turn: Turn, *, confirmed: bool = False) -> Reply:
         for _ in range(SAVE_ATTEMPTS):  # each lost conditional write: re-read and decide again
-            record = await self.load(turn)
-            if record is None:
-                return self.stale(turn)
-            settled = self.settled(turn, record)
-            if settled is not None:
-                return settled
+            record = await self.load_unsettled(turn)
+            if isinstance(record, Reply):
+                return record
             answer = record.answer or {}
             if turn.activity_id and answer.get("activity_id") == turn.activity_id:
                 return Reply.in_place(self.render_form(record, turn.lang, FormView.from_json(answer.get("view"))))
@@ -251,7 +260,7 @@ class FormFlow(ABC):
             reply = await self._create_once(turn, record, payload)
         except Exception:
             log.exception("%s create failed unexpectedly form=%s", self.kind, record.form_id)
-            reply = await self._finish(turn, record, unknown=True)
+            reply = await self._finish(turn, record, unknown=True, wrote=True)  # it may have sent something
         if not handoff.done():
             handoff.set_result(reply)
             return
@@ -280,7 +289,7 @@ class FormFlow(ABC):
                     writes.sent,
                 )
                 if isinstance(error, GraphUnavailable) and writes.sent:
-                    return await self._finish(turn, record, unknown=True)
+                    return await self._finish(turn, record, unknown=True, wrote=True, cause=error)
                 if attempt and attempt.look_first and not writes.sent:
                     return await self._finish(turn, record, unknown=True)  # still not known: keep looking first
                 view = self.explain(error, turn.lang)
@@ -298,8 +307,11 @@ class FormFlow(ABC):
         result: dict[str, Any] | None = None,
         view: FormView | None = None,
         unknown: bool = False,
+        wrote: bool = False,
+        cause: GraphError | None = None,
     ) -> Reply:
-        """Records the outcome (releasing the claim) and renders it."""
+        """Records the outcome (releasing the claim) and renders it. `wrote`: this attempt itself sent a write
+        whose outcome is unknown, so the settle time starts again from now."""
         claim = record.attempt
         record.attempt = None
         if result is not None:
@@ -307,10 +319,10 @@ class FormFlow(ABC):
             self._forget_inputs(record)
             log.info("%s created form=%s", self.kind, record.form_id)
         else:
-            if unknown:
-                record.context.setdefault(UNKNOWN_SINCE, self.forms.clock())
+            if unknown and (wrote or UNKNOWN_SINCE not in record.context):
+                record.context[UNKNOWN_SINCE] = self.forms.clock()
             record.status = "unknown" if unknown else "open"
-            view = FormView(banner=t(turn.lang, "form.unknown_outcome")) if unknown else view or FormView()
+            view = self._unknown_view(turn.lang, cause) if unknown else view or FormView()
             record.answer = {"activity_id": claim.activity_id if claim else None, "view": asdict(view)}
         if not await self.forms.save(record):
             # Our claim was taken over (we were slower than its deadline): whoever holds it now decides.
@@ -355,10 +367,20 @@ class FormFlow(ABC):
             return Reply.in_place(self.render_form(record, turn.lang, view))
         return None
 
+    @staticmethod
+    def _unknown_view(lang: Lang, cause: GraphError | None) -> FormView:
+        if cause is not None and cause.status >= 500:
+            view = FormView(banner=t(lang, "form.server_error", status=cause.status))
+        else:
+            view = FormView(banner=t(lang, "form.unknown_outcome"))
+        view.request_id = cause.request_id or cause.client_request_id if cause else None
+        return view
+
     def _answer_view(self, record: FormRecord, lang: Lang) -> FormView:
-        if record.status == "unknown":
+        stored = (record.answer or {}).get("view")
+        if record.status == "unknown" and not stored:
             return FormView(banner=t(lang, "form.unknown_outcome"))
-        return FormView.from_json((record.answer or {}).get("view"))
+        return FormView.from_json(stored)
 
     @staticmethod
     def _forget_inputs(record: FormRecord) -> None:
@@ -372,8 +394,29 @@ class FormFlow(ABC):
     def busy(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "form.still_creating")]))
 
+    async def load_unsettled(self, turn: Turn) -> FormRecord | Reply:
+        """The form, if a press can still change it; else the answer to give (out of date, done, cancelled,
+        still creating)."""
+        record = await self.load(turn)
+        if record is None:
+            return self.stale(turn)
+        return self.refusal(turn, record) or self.settled(turn, record) or record
+
     async def load(self, turn: Turn) -> FormRecord | None:
         return await self.forms.load(str(turn.data.get(FORM_ID) or ""), self.kind)
+
+    @staticmethod
+    def refusal(turn: Turn, record: FormRecord) -> Reply | None:
+        """A form acts only for the manager who opened it, in the conversation where it was opened. Anyone
+        else gets a short notice (a message, not a card: the form stays as it was for everybody)."""
+        if record.owner.casefold() != turn.user.aad_object_id.casefold():
+            key = "form.not_yours"
+        elif record.conversation and record.conversation != turn.conversation_id:
+            key = "form.other_conversation"
+        else:
+            return None
+        log.info("%s form=%s refused: %s", record.kind, record.form_id, key)
+        return Reply(text=t(turn.lang, key))
 
     def stale(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))

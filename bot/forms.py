@@ -12,6 +12,8 @@ instances. Each record expires: an open form after `open_seconds` untouched, a f
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -19,6 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from bot.storage import StateStore
+
+log = logging.getLogger("managerdesk.forms")
 
 # open: being edited. creating: a submission holds the claim (`attempt`) and its create is running.
 # unknown: a create was sent and never answered: the next press looks in Graph before sending again.
@@ -50,7 +54,7 @@ class Attempt:
 class FormRecord:
     form_id: str
     kind: str
-    owner: str
+    owner: str  # the Entra object id of the manager who opened it
     values: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
@@ -58,6 +62,7 @@ class FormRecord:
     result: dict[str, Any] | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    conversation: str = ""  # where it was opened ("" for a record stored before this was kept)
     attempt: Attempt | None = None
     # The last answer to a submission, so Teams re-sending the same invoke gets the same answer.
     answer: dict[str, Any] | None = None
@@ -146,6 +151,18 @@ class FormStore:
 
     async def sweep(self) -> int:
         return await self._storage.sweep(self.clock())
+
+    async def sweep_forever(self, interval_seconds: float) -> None:
+        """The sweeper: every instance runs one; deletes are conditional, so they never collide."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            try:
+                removed = await self.sweep()
+            except Exception as error:  # the store is down for a while: try again next time
+                log.warning("sweep failed reason=%s", type(error).__name__)
+                continue
+            if removed:
+                log.info("sweep removed=%d", removed)
 
     def _expiry(self, record: FormRecord) -> float:
         if record.status in ("open", "unknown"):

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from bot.turn import Mention
 
-_AT_TAG = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+# No '<' inside a tag or a name: a text full of unclosed <at> tags is scanned once, not once per tag.
+_AT_TAG = re.compile(r"<at\b[^<>]*>([^<]*)</at>", re.IGNORECASE)
 
 
 def strip_bot_mention(text: str, bot_mention_texts: Iterable[str]) -> str:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 AUTH_MODES = ("dev", "sso")
 STATE_STORES = ("sqlite", "blob")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -62,6 +63,24 @@ class Settings:
     # After an unknown outcome, how long a write may still land in Graph: until then, finding nothing is not
     # proof that nothing was made, so nothing is sent again.
     unknown_settle_seconds: float = 30.0
+    sweep_interval_seconds: float = 3600.0  # how often expired forms are deleted from the store
+    # Deployment (docs/deploy.md). The Entra app Teams SSO and on-behalf-of use: the bot's own app unless the bot
+    # identity is a managed identity, which has no secret and exposes no API.
+    sso_app_id: str = ""
+    sso_app_password: str = field(default="", repr=False)
+    log_format: str = "text"
+    appinsights_connection_string: str = field(default="", repr=False)
+    # Tests only (never read from the environment): the instant the scheduler's "in the past" check compares with.
+    fixed_now: str = ""
+
+    @property
+    def sso_client_id(self) -> str:
+        """The Entra app of Teams SSO and on-behalf-of: SSO_APP_ID, else the bot's own app (not a managed identity)."""
+        return self.sso_app_id or ("" if self.app_type == "UserAssignedMSI" else self.app_id)
+
+    @property
+    def sso_client_secret(self) -> str:
+        return self.sso_app_password or ("" if self.app_type == "UserAssignedMSI" else self.app_password)
 
     @property
     def ready(self) -> bool:
@@ -112,24 +131,53 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         form_done_days=_float(env, "FORM_DONE_DAYS", 30.0, 1, 365),
         create_wait_seconds=_float(env, "CREATE_WAIT_SECONDS", 60.0, 1, 600),
         unknown_settle_seconds=_float(env, "UNKNOWN_SETTLE_SECONDS", 30.0, 0, 600),
+        sweep_interval_seconds=_float(env, "SWEEP_INTERVAL_SECONDS", 3600.0, 1, 86400),
+        **_deployment(env),
     )
     _check_consistency(settings)
     return settings
 
 
+def _deployment(env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "sso_app_id": env.get("SSO_APP_ID", ""),
+        "sso_app_password": env.get("SSO_APP_PASSWORD", ""),
+        "log_format": _choice(env, "LOG_FORMAT", LOG_FORMATS, "text", lower=True),
+        "appinsights_connection_string": env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", ""),
+    }
+
+
 def _check_consistency(s: Settings) -> None:
-    if s.state_store == "blob" and not (s.azure_storage_connection_string or s.azure_storage_account_url):
-        raise ConfigError(
-            "STATE_STORE", "'blob' needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL to be set"
-        )
-    if not 3 <= len(s.state_container) <= 63:
-        raise ConfigError("STATE_CONTAINER", "a container name has 3 to 63 characters")
     if s.auth_mode == "sso" and not s.app_id:
         raise ConfigError("AUTH_MODE", "'sso' needs MicrosoftAppId (and MicrosoftAppPassword) to be set")
     if s.app_type == "SingleTenant" and not s.app_tenant_id:
         raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is SingleTenant")
     if s.app_id and s.app_type != "UserAssignedMSI" and not s.app_password:
         raise ConfigError("MicrosoftAppPassword", "required when MicrosoftAppId is set")
+    if s.app_type == "UserAssignedMSI":
+        _check_managed_identity(s)
+    if s.state_store == "blob" and not (s.azure_storage_connection_string or s.azure_storage_account_url):
+        raise ConfigError(
+            "STATE_STORE", "'blob' needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL to be set"
+        )
+    if s.auth_mode != "dev" and not s.state_encryption_key:
+        raise ConfigError("STATE_ENCRYPTION_KEY", "required outside dev mode: SSO tokens are stored encrypted")
+    if not 3 <= len(s.state_container) <= 63:
+        raise ConfigError("STATE_CONTAINER", "a container name has 3 to 63 characters")
+
+
+def _check_managed_identity(s: Settings) -> None:
+    """The SDK's managed-identity credentials need the identity's client id and tenant; sign-in then needs its own
+    Entra app (the identity cannot expose the SSO API nor hold the on-behalf-of secret)."""
+    if not s.app_id:
+        raise ConfigError(
+            "MicrosoftAppId", "required when MicrosoftAppType is UserAssignedMSI (the identity's client id)"
+        )
+    if not s.app_tenant_id:
+        raise ConfigError("MicrosoftAppTenantId", "required when MicrosoftAppType is UserAssignedMSI")
+    if s.auth_mode == "sso" and not (s.sso_client_id and s.sso_client_secret):
+        missing = "SSO_APP_PASSWORD" if s.sso_client_id else "SSO_APP_ID"
+        raise ConfigError(missing, "AUTH_MODE=sso with a managed identity needs the SSO Entra app's id and secret")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -158,9 +206,11 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False) -> str:
+def _choice(
+    env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str, upper: bool = False, lower: bool = False
+) -> str:
     raw = env.get(name, "") or default
-    return _check_choice(name, raw.upper() if upper else raw, allowed)
+    return _check_choice(name, raw.upper() if upper else raw.lower() if lower else raw, allowed)
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

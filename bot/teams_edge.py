@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
@@ -60,7 +61,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 from bot.auth.devkey import load_or_create_dev_key
 from bot.auth.logs import install_log_redaction
 from bot.auth.signin import PendingAction, SignInState, has_identity, safe_code
-from bot.auth.sso import OboTokenProvider, TokenError, needs_consent
+from bot.auth.sso import KeyValueStorage, OboTokenProvider, TokenError, needs_consent
 from bot.auth.tokens import DevTokenProvider, SignInRequired, TokenProvider, UserIdentity
 from bot.blobstore import BlobStorage
 from bot.commands import SIGNOUT
@@ -73,9 +74,10 @@ from bot.i18n import language_of, t
 from bot.mentions import other_mentions, strip_bot_mention
 from bot.outbound import ConversationGone, ConversationRef
 from bot.router import Router, UnknownVerb, normalize_word, split_command
+from bot.sealed import SealedStorage, load_keys
 from bot.services import Services
 from bot.settings import ConfigError, Settings
-from bot.storage import SqliteStorage, StateStore, open_store
+from bot.storage import SqliteStorage, open_store
 from bot.turn import ConversationType, Mention, Reply, Turn
 from cards.common import help_card, notice_card
 
@@ -662,7 +664,8 @@ class ManagerDeskBot(TeamsActivityHandler):
         if any(member.id == recipient.id for member in members_added):
             await self._router.handle_install(self._turn_of(turn_context))
             lang = language_of(turn_context.activity.locale)
-            await turn_context.send_activity(activity_of(Reply.new_card(help_card(lang))))
+            card = help_card(lang, sign_out=self._settings.auth_mode != "dev")
+            await turn_context.send_activity(activity_of(Reply.new_card(card)))
 
     # --- translation -------------------------------------------------------------------------------------
     def _turn_of(self, turn_context: TurnContext) -> Turn:
@@ -762,13 +765,46 @@ def _action_of(activity: Activity) -> tuple[str | None, dict[str, Any]]:
 
 def _mention_entities(activity: Activity) -> list[tuple[str, str, str]]:
     found = []
-    for entity in activity.entities or []:
-        if (entity.type or "").lower() != "mention":
+    entities = activity.entities if isinstance(activity.entities, list) else []
+    for entity in entities:
+        if not isinstance(getattr(entity, "type", None), str) or entity.type.lower() != "mention":
             continue
-        props = entity.additional_properties or {}
-        mentioned = props.get("mentioned") or {}
-        found.append((str(mentioned.get("id") or ""), str(mentioned.get("name") or ""), str(props.get("text") or "")))
+        props = entity.additional_properties if isinstance(entity.additional_properties, dict) else {}
+        mentioned = props.get("mentioned") if isinstance(props.get("mentioned"), dict) else {}
+        found.append((_text(mentioned.get("id")), _text(mentioned.get("name")), _text(props.get("text"))))
     return found
+
+
+def _text(value: Any) -> str:
+    """A string an activity should hold: anything else (a number, a list, an object) is taken as missing."""
+    return value if isinstance(value, str) else ""
+
+
+def _is_connector_id(value: Any) -> bool:
+    """What the Connector's conversation and activity ids are: printable ASCII without spaces, not too long."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 1024
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    )
+
+
+def _unanswerable(activity: Activity) -> str | None:
+    """Why no answer could ever reach the sender of this activity (the reply would fail in the SDK), if so."""
+    conversation = activity.conversation
+    conversation_id = conversation.id if conversation is not None else None
+    if not _is_connector_id(conversation_id):
+        return "activity has no conversation id the Connector could take"
+    if activity.id is not None and not _is_connector_id(activity.id):
+        return "activity id is not a Connector id"
+    service_url = activity.service_url
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "activity has no serviceUrl"
+    if activity.from_property is None or activity.recipient is None:
+        return "activity has no sender or recipient"
+    return None
 
 
 def _serialize(body: Any) -> Any:
@@ -825,7 +861,7 @@ def make_token_provider(
     settings: Settings,
     dev_key: Any,
     *,
-    storage: StateStore | None = None,
+    storage: KeyValueStorage | None = None,
     sso_token_source: Callable[[UserIdentity], Awaitable[str | None]] | None = None,
     http_client: Any = None,
 ) -> TokenProvider:
@@ -833,14 +869,15 @@ def make_token_provider(
         return DevTokenProvider(dev_key)
     if not settings.oauth_connection_name:
         raise ConfigError("OAUTH_CONNECTION_NAME", "required when AUTH_MODE is sso (the Azure Bot's OAuth connection)")
-    if not settings.app_password:
-        raise ConfigError("MicrosoftAppPassword", "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
+    if not settings.sso_client_secret:
+        variable = "SSO_APP_PASSWORD" if settings.app_type == "UserAssignedMSI" else "MicrosoftAppPassword"
+        raise ConfigError(variable, "AUTH_MODE=sso needs the app's client secret for on-behalf-of")
     if storage is None or sso_token_source is None:
         raise ValueError("AUTH_MODE=sso needs the bot's storage and an SSO token source")
     host = settings.aad_authority_host.rstrip("/")
     return OboTokenProvider(
-        client_id=settings.app_id,
-        client_secret=settings.app_password,
+        client_id=settings.sso_client_id,
+        client_secret=settings.sso_client_secret,
         authority=f"{host}/{settings.app_tenant_id or 'organizations'}",
         storage=storage,
         sso_token_source=sso_token_source,
@@ -862,9 +899,11 @@ async def create_app(
     `auth_extra` sets or overrides attributes of the SDK's configuration (e.g. the parameterized endpoints);
     `credentials_factory` replaces the SDK's credential factory (the bot's own outbound token);
     `msal_http_client` is MSAL's transport for on-behalf-of calls. The last three exist for offline tests."""
-    install_log_redaction([settings.app_password])
+    keys = load_keys(settings)
+    install_log_redaction([settings.app_password, settings.sso_client_secret, *keys])
     storage = await open_store(settings)
-    signin = SignInState(storage) if settings.auth_mode == "sso" else None
+    secrets = SealedStorage(storage, keys)  # sign-ins, SSO tokens and MSAL caches: encrypted at rest
+    signin = SignInState(secrets) if settings.auth_mode == "sso" else None
     if token_provider is None:
         dev_key = None
         if settings.auth_mode == "dev":
@@ -873,7 +912,7 @@ async def create_app(
             token_provider = make_token_provider(
                 settings,
                 dev_key,
-                storage=storage,
+                storage=secrets,
                 sso_token_source=_sso_token_source(signin) if signin else None,
                 http_client=msal_http_client,
             )
@@ -905,11 +944,21 @@ async def create_app(
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
-            activity = Activity().deserialize(await request.json())
-        except Exception:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"error": "body too large"}, status=413)
+        try:
+            body = json.loads(raw)
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            activity = Activity().deserialize(body)
+        except Exception:  # not JSON, too deep, not an object, or not an activity's shape
             return web.json_response({"error": "body is not an activity"}, status=400)
         if not activity.type:
             return web.json_response({"error": "activity has no type"}, status=400)
+        problem = _unanswerable(activity)
+        if problem:
+            return web.json_response({"error": problem}, status=400)
         try:
             auth = await adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -918,6 +967,8 @@ async def create_app(
             log.warning("inbound auth refused reason=%s", type(exc).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
         invoke = await adapter.process_activity(auth, activity, bot.on_turn)
+        if invoke is not None and invoke.status == 501:  # an invoke this bot does not handle: the sender's error
+            return web.json_response({"error": "unsupported invoke"}, status=400)
         if invoke is not None:
             return web.json_response(_serialize(invoke.body), status=invoke.status)
         return web.Response(status=201)
@@ -930,9 +981,16 @@ async def create_app(
         body = {"status": "ready" if ready else "not ready", "authMode": settings.auth_mode}
         return web.json_response(body, status=200 if ready else 503)
 
+    sweeper: list[asyncio.Task[None]] = []
+
+    async def start_sweeper(_: web.Application) -> None:
+        sweeper.append(asyncio.create_task(forms.sweep_forever(settings.sweep_interval_seconds)))
+
     async def close(_: web.Application) -> None:
         for job in services.jobs:
             await job.stop()
+        for task in sweeper:
+            task.cancel()
         try:
             await asyncio.wait_for(asyncio.gather(bot.idle(), FormFlow.idle()), timeout=10)
         except TimeoutError:
@@ -947,13 +1005,23 @@ async def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.on_startup.append(start_jobs)
+    app.on_startup.append(start_sweeper)
     app.on_cleanup.append(close)
     return app
 
 
+_CONNECTOR_MODULES = ("msrest.", "azure.core.", "botframework.connector.")
+
+
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    log.error("turn failed type=%s activity=%s", type(error).__name__, turn_context.activity.type, exc_info=error)
+    if type(error).__module__.startswith(_CONNECTOR_MODULES):  # the Connector refused or failed a reply
+        log.warning("reply failed type=%s activity=%s", type(error).__name__, turn_context.activity.type)
+    else:
+        log.error("turn failed type=%s activity=%s", type(error).__name__, turn_context.activity.type, exc_info=error)
     lang = language_of(turn_context.activity.locale)
     if turn_context.activity.type == ActivityTypes.message:
         card = notice_card(lang, t(lang, "app.name"), [t(lang, "notice.unexpected")])
-        await turn_context.send_activity(activity_of(Reply.new_card(card)))
+        try:  # the Connector may be what failed: its second failure must not become the bot's 500
+            await turn_context.send_activity(activity_of(Reply.new_card(card)))
+        except Exception as exc:
+            log.warning("could not tell the user about the failure reason=%s", type(exc).__name__)

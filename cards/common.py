@@ -1,17 +1,22 @@
 """Building blocks shared by every card: the 1.5 envelope, headings, notices and the help card.
-Cards are pure functions of (state, language) to Adaptive Card JSON, built with Microsoft's typed models."""
+Cards are pure functions of (state, language) to Adaptive Card JSON, built with Microsoft's typed models.
+
+Text from a manager or from Graph is data, never markup: `TextBlock.text` and `FactSet` values render
+markdown (a live link, a list; the Playground even fetches a raw `<img>`), so every line that may carry such
+a value is built with `literal` (a `TextRun` in a `RichTextBlock`, which hosts show as plain text).
+`paragraph` and `facts` are built on it; `heading` (a TextBlock, for its heading role) takes our own words only."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import microsoft_teams.cards as ac
 
 from bot import i18n
-from bot.commands import ALL_COMMANDS
+from bot.commands import ALL_COMMANDS, SIGNOUT
 from bot.i18n import Lang, t
 
-CARD_VERSION = "1.5"
+CARD_VERSION: Final = "1.5"
 
 i18n.register(
     en={
@@ -55,12 +60,40 @@ def heading(text: str) -> ac.TextBlock:
     return ac.TextBlock(text=text, size="Large", weight="Bolder", wrap=True, style="heading")
 
 
-def paragraph(text: str, *, subtle: bool = False, color: str | None = None) -> ac.TextBlock:
-    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None, color=color)
+def literal(
+    text: str,
+    *,
+    subtle: bool = False,
+    color: ac.TextColor | None = None,
+    weight: ac.TextWeight | None = None,
+    size: ac.TextSize | None = None,
+    spacing: ac.Spacing | None = None,
+    separator: bool = False,
+) -> ac.RichTextBlock:
+    """`text` shown exactly as written: no markdown, no HTML, no link, no image for the client to fetch."""
+    runs: list[ac.CardElement] = [
+        ac.TextRun(text=text, is_subtle=subtle or None, color=color, weight=weight, size=size)
+    ]
+    return ac.RichTextBlock(inlines=runs, spacing=spacing, separator=separator or None)
 
 
-def facts(pairs: list[tuple[str, str]]) -> ac.FactSet:
-    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+def paragraph(text: str, *, subtle: bool = False, color: ac.TextColor | None = None) -> ac.RichTextBlock:
+    return literal(text, subtle=subtle, color=color)
+
+
+def facts(pairs: list[tuple[str, str]], lang: Lang = "en") -> ac.Container:
+    """Title and value lines, like a FactSet, whose values are shown literally (a FactSet renders markdown).
+    Each line is three runs: the title in bold, the separator (French spaces its colon), the value."""
+    separator = " : " if lang == "fr" else ": "
+    lines: list[ac.CardElement] = []
+    for title, value in pairs:
+        runs: list[ac.CardElement] = [
+            ac.TextRun(text=title, weight="Bolder"),
+            ac.TextRun(text=separator),
+            ac.TextRun(text=value),
+        ]
+        lines.append(ac.RichTextBlock(inlines=runs, spacing="Small"))
+    return ac.Container(items=lines)
 
 
 def notice_card(lang: Lang, title: str, lines: list[str], request_id: str | None = None) -> dict[str, Any]:
@@ -70,17 +103,20 @@ def notice_card(lang: Lang, title: str, lines: list[str], request_id: str | None
     return envelope(body)
 
 
-def help_card(lang: Lang, unknown_word: str | None = None) -> dict[str, Any]:
+def help_card(lang: Lang, unknown_word: str | None = None, *, sign_out: bool = True) -> dict[str, Any]:
+    """`sign_out`: offer /signout (not in dev mode, where there is no sign-in to end)."""
     body: list[ac.CardElement] = [heading(t(lang, "app.name"))]
     if unknown_word:
         body.append(paragraph(t(lang, "notice.unknown_command", word=unknown_word), color="Attention"))
     body.append(paragraph(t(lang, "help.intro")))
     rows = []
     for command in ALL_COMMANDS:
+        if command is SIGNOUT and not sign_out:
+            continue
         word = command.word_for(lang)
         description = command.description_en if lang == "en" else command.description_fr
         usage = command.usage_en if lang == "en" else command.usage_fr
-        rows.append((f"/{word}", f"{description}" + (f" — `{usage}`" if usage else "")))
-    body.append(facts(rows))
+        rows.append((f"/{word}", f"{description}" + (f" — {usage}" if usage else "")))
+    body.append(facts(rows, lang))
     body.append(paragraph(t(lang, "help.footer"), subtle=True))
     return envelope(body)

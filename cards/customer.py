@@ -18,12 +18,8 @@ from bot.customer.model import (
     DEFAULT_PHONE_TYPE,
     DISPLAY_NAME,
     EMAIL,
-    EMAIL_REGEX,
-    MAX_LENGTH,
     MAX_ROWS,
     NUMBER,
-    PHONE_MIN_DIGITS,
-    PHONE_REGEX,
     PHONE_TYPES,
     PHONES,
     TYPE,
@@ -37,6 +33,7 @@ from cards.forms import (
     confirmation_card,
     execute,
     form_card,
+    required_label,
     row_container,
     section,
     text_field,
@@ -59,9 +56,17 @@ class CustomerForm:
     errors: Mapping[str, str] = field(default_factory=dict)
     banner: str | None = None
     banner_color: str = "Attention"
-    request_id: str | None = None
+    details: Sequence[str] = ()  # under the banner: Graph's message, the reference for the admin
     notes: Sequence[str] = ()  # shown on every render: unplaced inline text, business list problems
     confirm_duplicate: bool = False
+    # The same card edits an existing customer (/customers → Edit): its own verbs' prefix, title and button.
+    verb_kind: str = "customer"
+    title_key: str = "customer.title"
+    submit_key: str = "customer.create"
+
+    def verb(self, name: str) -> str:
+        """`customer.submit`, or `customer-edit.submit` on the edit form."""
+        return f"{self.verb_kind}.{name.rpartition('.')[2]}"
 
     def value(self, key: str, default: str = "") -> str:
         value = self.values.get(key)
@@ -73,14 +78,13 @@ def customer_form_card(form: CustomerForm, lang: Lang) -> dict[str, Any]:
     body += _identity_fields(form, lang)
     body += _address_section(form, lang)
     body += _phone_section(form, lang)
-    return form_card(t(lang, "customer.title"), body, _actions(form, lang), banner_elements=_banner(form, lang))
+    return form_card(t(lang, form.title_key), body, _actions(form, lang), banner_elements=_banner(form, lang))
 
 
 def _banner(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
     if not form.banner:
         return []
-    detail = t(lang, "notice.request_id", request_id=form.request_id) if form.request_id else None
-    return banner(form.banner, color=form.banner_color, detail=detail)
+    return banner(form.banner, color=form.banner_color, detail=list(form.details))
 
 
 def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
@@ -90,12 +94,10 @@ def _business_field(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
         return with_error(text, form.errors.get(BUSINESS))
     return choice_field(
         BUSINESS,
-        t(lang, "customer.business"),
+        required_label(t(lang, "customer.business"), lang),
         list(form.businesses),
         form.value(BUSINESS),
         error=form.errors.get(BUSINESS),
-        required=True,
-        error_message=t(lang, "customer.business_required"),
         placeholder=t(lang, "customer.business_placeholder"),
     )
 
@@ -105,22 +107,15 @@ def _identity_fields(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
         *_business_field(form, lang),
         *text_field(
             DISPLAY_NAME,
-            t(lang, "customer.name"),
+            required_label(t(lang, "customer.name"), lang),
             form.value(DISPLAY_NAME),
             error=form.errors.get(DISPLAY_NAME),
-            required=True,
-            error_message=t(lang, "customer.name_required"),
-            max_length=MAX_LENGTH[DISPLAY_NAME],
         ),
         *text_field(
             EMAIL,
-            t(lang, "customer.email"),
+            required_label(t(lang, "customer.email"), lang),
             form.value(EMAIL),
             error=form.errors.get(EMAIL),
-            required=True,
-            regex=EMAIL_REGEX,
-            error_message=t(lang, "customer.email_invalid"),
-            max_length=MAX_LENGTH[EMAIL],
             style="Email",
         ),
     ]
@@ -145,7 +140,7 @@ def _rows_section(
         elements.append(paragraph(t(lang, f"customer.no_{name}"), subtle=True))
     elements += [build_row(form, lang, row, n) for n, row in enumerate(rows, start=1)]
     if len(rows) < MAX_ROWS:
-        add = execute(t(lang, f"customer.{add_key}"), ADD, form.form_id, extra={"group": group})
+        add = execute(t(lang, f"customer.{add_key}"), form.verb(ADD), form.form_id, extra={"group": group})
         elements.append(ac.ActionSet(actions=[add]))
     return elements
 
@@ -155,7 +150,7 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
     for name in ADDRESS_CARD_ORDER:
         key = row_key(ADDRESSES, row, name)
         label = t(lang, f"customer.{name}", n=n)
-        items += text_field(key, label, form.value(key), error=form.errors.get(key), max_length=MAX_LENGTH[name])
+        items += text_field(key, label, form.value(key), error=form.errors.get(key))
     type_key = row_key(ADDRESSES, row, TYPE)
     choices = [(t(lang, f"address_type.{kind}"), kind) for kind in ADDRESS_TYPES]
     items += choice_field(
@@ -164,11 +159,10 @@ def _address_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Contain
         choices,
         form.value(type_key, DEFAULT_ADDRESS_TYPE),
         error=form.errors.get(type_key),
-        required=True,
-        error_message=t(lang, "customer.type_required"),
     )
     extra = {"group": ADDRESSES, "row": row}
-    return row_container(items, execute(t(lang, "customer.remove_address", n=n), REMOVE, form.form_id, extra=extra))
+    remove = execute(t(lang, "customer.remove_address", n=n), form.verb(REMOVE), form.form_id, extra=extra)
+    return row_container(items, remove)
 
 
 def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
@@ -177,16 +171,13 @@ def _phone_section(form: CustomerForm, lang: Lang) -> list[ac.CardElement]:
 
 def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container:
     number_key, type_key = row_key(PHONES, row, NUMBER), row_key(PHONES, row, TYPE)
-    # Not isRequired on the card: the host would then refuse "Remove phone" on an empty row.
-    # The server requires a number in every phone row that is kept.
+    # The server requires a valid number in every phone row that is kept ("Enter a phone number, or remove this
+    # phone"); the label does not say "(required)": the row itself is optional.
     items = text_field(
         number_key,
         t(lang, "customer.phone_number", n=n),
         form.value(number_key),
         error=form.errors.get(number_key),
-        regex=PHONE_REGEX,
-        error_message=t(lang, "customer.phone_invalid", min=PHONE_MIN_DIGITS),
-        max_length=MAX_LENGTH[NUMBER],
         style="Tel",
     )
     items += choice_field(
@@ -195,18 +186,17 @@ def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container
         [(t(lang, f"phone_type.{kind}"), kind) for kind in PHONE_TYPES],
         form.value(type_key, DEFAULT_PHONE_TYPE),
         error=form.errors.get(type_key),
-        required=True,
-        error_message=t(lang, "customer.type_required"),
     )
     extra = {"group": PHONES, "row": row}
-    return row_container(items, execute(t(lang, "customer.remove_phone", n=n), REMOVE, form.form_id, extra=extra))
+    remove = execute(t(lang, "customer.remove_phone", n=n), form.verb(REMOVE), form.form_id, extra=extra)
+    return row_container(items, remove)
 
 
 def _actions(form: CustomerForm, lang: Lang) -> list[ac.Action]:
-    cancel = execute(t(lang, "customer.cancel"), CANCEL, form.form_id, send_inputs=False)
+    cancel = execute(t(lang, "customer.cancel"), form.verb(CANCEL), form.form_id, send_inputs=False)
     if form.confirm_duplicate:
-        return [execute(t(lang, "customer.create_anyway"), CONFIRM, form.form_id, style="positive"), cancel]
-    return [execute(t(lang, "customer.create"), SUBMIT, form.form_id, style="positive"), cancel]
+        return [execute(t(lang, "customer.create_anyway"), form.verb(CONFIRM), form.form_id, style="positive"), cancel]
+    return [execute(t(lang, form.submit_key), form.verb(SUBMIT), form.form_id, style="positive"), cancel]
 
 
 # --- confirmation -------------------------------------------------------------------------------------------
@@ -227,7 +217,7 @@ def customer_done_card(result: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
         pairs.append((t(lang, "customer.done_phone", n=n), format_phone(phone, lang)))
     pairs.append((t(lang, "customer.done_business"), str(business.get("name") or business.get("id") or none)))
     pairs.append((t(lang, "customer.done_id"), str(result.get("id") or none)))
-    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs)])
+    return confirmation_card(t(lang, "customer.done_title"), [facts(pairs, lang)])
 
 
 def format_address(address: Mapping[str, Any], lang: Lang) -> str:

@@ -1,8 +1,10 @@
 """Form building blocks: labelled inputs with the server's message beside them, repeating rows, actions.
 
-Every input has a `label` (screen readers, and our tests find inputs by it). Client-side checks use the
-card's own `isRequired`, `regex` and `errorMessage`; the server checks again and its message, if any, is
-shown right under the input."""
+Every input has a `label` (screen readers, and our tests find inputs by it). The server is the only judge of
+what was typed: inputs carry no `isRequired`, `regex` or `maxLength`, because Teams and the Playground check
+those on every action that sends inputs (`associatedInputs: auto`) and would block Add, Remove and Load on a
+fresh or half-filled form, and `maxLength` cuts pasted text without a word. A required field says so in its
+label (`required_label`); the server's message, if any, is shown right under the input."""
 
 from __future__ import annotations
 
@@ -10,14 +12,25 @@ from typing import Any
 
 import microsoft_teams.cards as ac
 
+from bot import i18n
 from bot.forms import FORM_ID
-from cards.common import envelope, heading, paragraph
+from bot.i18n import Lang, t
+from cards.common import envelope, heading, literal, paragraph
+
+i18n.register(
+    en={"form.required_label": "{label} (required)"},
+    fr={"form.required_label": "{label} (obligatoire)"},
+)
 
 Choices = list[tuple[str, str]]  # (title, value)
 
 
-def field_error(message: str) -> ac.TextBlock:
-    return ac.TextBlock(text=message, wrap=True, color="Attention", size="Small", spacing="None")
+def required_label(label: str, lang: Lang) -> str:
+    return t(lang, "form.required_label", label=label)
+
+
+def field_error(message: str) -> ac.RichTextBlock:
+    return literal(message, color="Attention", size="Small", spacing="None")
 
 
 def with_error(element: ac.CardElement, error: str | None) -> list[ac.CardElement]:
@@ -30,23 +43,15 @@ def text_field(
     value: str = "",
     *,
     error: str | None = None,
-    required: bool = False,
-    regex: str | None = None,
-    error_message: str | None = None,
     placeholder: str | None = None,
-    max_length: int | None = None,
     multiline: bool = False,
-    style: str | None = None,
+    style: ac.InputTextStyle | None = None,
 ) -> list[ac.CardElement]:
     element = ac.TextInput(
         id=input_id,
         label=label,
         value=value or None,
-        is_required=required or None,
-        regex=regex,
-        error_message=error_message,
         placeholder=placeholder,
-        max_length=max_length,
         is_multiline=multiline or None,
         style=style,
     )
@@ -60,8 +65,6 @@ def choice_field(
     value: str = "",
     *,
     error: str | None = None,
-    required: bool = False,
-    error_message: str | None = None,
     placeholder: str | None = None,
     search_dataset: str | None = None,
 ) -> list[ac.CardElement]:
@@ -72,8 +75,6 @@ def choice_field(
         label=label,
         choices=[ac.Choice(title=title, value=val) for title, val in choices],
         value=value or None,
-        is_required=required or None,
-        error_message=error_message,
         placeholder=placeholder,
         style="compact",
         choices_data=query,
@@ -81,43 +82,12 @@ def choice_field(
     return with_error(element, error)
 
 
-def date_field(
-    input_id: str,
-    label: str,
-    value: str = "",
-    *,
-    error: str | None = None,
-    required: bool = False,
-    error_message: str | None = None,
-) -> list[ac.CardElement]:
-    return _picker(ac.DateInput, input_id, label, value, error, required, error_message)
+def date_field(input_id: str, label: str, value: str = "", *, error: str | None = None) -> list[ac.CardElement]:
+    return with_error(ac.DateInput(id=input_id, label=label, value=value or None), error)
 
 
-def time_field(
-    input_id: str,
-    label: str,
-    value: str = "",
-    *,
-    error: str | None = None,
-    required: bool = False,
-    error_message: str | None = None,
-) -> list[ac.CardElement]:
-    return _picker(ac.TimeInput, input_id, label, value, error, required, error_message)
-
-
-def _picker(
-    kind: type[ac.DateInput] | type[ac.TimeInput],
-    input_id: str,
-    label: str,
-    value: str,
-    error: str | None,
-    required: bool,
-    error_message: str | None,
-) -> list[ac.CardElement]:
-    element = kind(
-        id=input_id, label=label, value=value or None, is_required=required or None, error_message=error_message
-    )
-    return with_error(element, error)
+def time_field(input_id: str, label: str, value: str = "", *, error: str | None = None) -> list[ac.CardElement]:
+    return with_error(ac.TimeInput(id=input_id, label=label, value=value or None), error)
 
 
 def toggle_field(
@@ -135,18 +105,18 @@ def execute(
     form_id: str,
     *,
     extra: dict[str, Any] | None = None,
-    style: str | None = None,
+    style: ac.ActionStyle | None = None,
     send_inputs: bool = True,
 ) -> ac.ExecuteAction:
     """Action.Execute carrying the form id and the verb (in data too, for Action.Submit fallbacks).
     Actions send all inputs back (`associatedInputs: auto`), so nothing typed is ever lost; only actions
-    that need no input (Cancel) skip them, so that the host's required-field checks don't block them."""
+    that need no input (Cancel) skip them. No input has a client-side check, so none of them is ever blocked."""
     data = {FORM_ID: form_id, "verb": verb, **(extra or {})}
-    associated = "auto" if send_inputs else "none"
+    associated: ac.AssociatedInputs = "auto" if send_inputs else "none"
     return ac.ExecuteAction(title=title, verb=verb, data=data, associated_inputs=associated, style=style)
 
 
-def section(title: str) -> ac.TextBlock:
+def section(title: str) -> ac.TextBlock:  # our own words only
     return ac.TextBlock(text=title, weight="Bolder", wrap=True, separator=True, spacing="Medium")
 
 
@@ -157,10 +127,18 @@ def row_container(items: list[ac.CardElement], remove: ac.ExecuteAction | None) 
     return ac.Container(items=body, style="emphasis", spacing="Small")
 
 
-def banner(text: str, *, color: str = "Attention", detail: str | None = None) -> list[ac.CardElement]:
-    elements: list[ac.CardElement] = [ac.TextBlock(text=text, wrap=True, color=color, weight="Bolder")]
-    if detail:
-        elements.append(paragraph(detail, subtle=True))
+BANNER_COLORS: dict[str, ac.TextColor] = {
+    "Attention": "Attention",
+    "Good": "Good",
+    "Warning": "Warning",
+    "Accent": "Accent",
+}
+
+
+def banner(text: str, *, color: str = "Attention", detail: str | list[str] | None = None) -> list[ac.CardElement]:
+    shown = BANNER_COLORS.get(color, "Attention")
+    elements: list[ac.CardElement] = [literal(text, color=shown, weight="Bolder")]
+    elements += [paragraph(line, subtle=True) for line in ([detail] if isinstance(detail, str) else detail or [])]
     return elements
 
 

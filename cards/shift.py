@@ -1,7 +1,7 @@
 """The New shift form and its confirmation (Adaptive Cards 1.5, Action.Execute).
 
-Pure functions of (state, language). Every input has a label; client-side checks use isRequired, regex and
-errorMessage; the server's message for an input is shown right under it."""
+Pure functions of (state, language). Every input has a label, required ones say so; no input carries a
+client-side check (see cards/forms.py); the server's message for an input is shown right under it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from cards.forms import (
     date_field,
     execute,
     form_card,
+    required_label,
     row_container,
     section,
     text_field,
@@ -32,7 +33,6 @@ from cards.forms import (
 )
 
 MAX_STATIC_MEMBERS = 100  # beyond that, Teams' type-ahead (Data.Query) finds the others
-NOT_ONLY_SPACES = r"\S"  # regex: at least one character that is not a space
 CONFIRM_ZONE = "confirm-zone"  # FormView.mode: daylight-saving readings to accept before creating
 
 
@@ -46,7 +46,9 @@ class ShiftFormState:
     groups: Choices
     zone: str
     notices: list[str] = field(default_factory=list)  # what the command line could not use
-    zone_notes: list[str] = field(default_factory=list)  # daylight-saving readings, when asking to confirm
+    zone_notes: list[str] = field(default_factory=list)  # what to confirm: daylight-saving readings, checks
+    times_only: bool = True  # only daylight-saving readings to confirm ("Create with these times")
+    duration: str = ""  # "Duration: 8 hours", once the date and both times can be read
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def shift_form_card(state: ShiftFormState, view: FormView, lang: Lang) -> dict[s
 
 
 def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
-    lines: list[ac.CardElement] = [paragraph(summary.note), facts(summary.facts)]
+    lines: list[ac.CardElement] = [paragraph(summary.note), facts(summary.facts, lang)]
     lines.extend(paragraph(line, subtle=True) for line in summary.lines)
     return confirmation_card(summary.title, lines)
 
@@ -82,8 +84,7 @@ def shift_done_card(summary: ShiftSummary, lang: Lang) -> dict[str, Any]:
 def _banners(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
     elements: list[ac.CardElement] = []
     if view.banner:
-        detail = t(lang, "notice.request_id", request_id=view.request_id) if view.request_id else None
-        elements += banner(view.banner, color=view.banner_color, detail=detail)
+        elements += banner(view.banner, color=view.banner_color, detail=view.details(lang))
     elements += [paragraph(note, color="Warning") for note in state.zone_notes]
     elements += [paragraph(notice, color="Warning") for notice in state.notices]
     return elements
@@ -97,12 +98,10 @@ def _value(state: ShiftFormState, key: str) -> str:
 def _team_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
     elements = choice_field(
         m.TEAM,
-        t(lang, "shift.team"),
+        required_label(t(lang, "shift.team"), lang),
         state.teams,
         _value(state, m.TEAM),
         error=view.errors.get(m.TEAM),
-        required=True,
-        error_message=t(lang, "shift.req_team"),
     )
     if len(state.teams) > 1:
         load = execute(t(lang, "shift.load_team"), m.VERB_TEAM, state.form_id)
@@ -115,12 +114,10 @@ def _who_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.Card
         *_member_field(state, view, lang),
         *choice_field(
             m.GROUP,
-            t(lang, "shift.group"),
+            required_label(t(lang, "shift.group"), lang),
             state.groups,
             _value(state, m.GROUP),
             error=view.errors.get(m.GROUP),
-            required=True,
-            error_message=t(lang, "shift.req_group"),
         ),
     ]
 
@@ -139,11 +136,9 @@ def _member_field(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.
     large = len(state.members) > MAX_STATIC_MEMBERS
     element = ac.ChoiceSetInput(
         id=m.MEMBER,
-        label=t(lang, "shift.member"),
+        label=required_label(t(lang, "shift.member"), lang),
         choices=[ac.Choice(title=title, value=value) for title, value in shown],
         value=selected or None,
-        is_required=True,
-        error_message=t(lang, "shift.req_member"),
         placeholder=t(lang, "shift.member_placeholder"),
         style="filtered",
         choices_data=ac.QueryData(dataset=m.MEMBERS_DATASET, associated_inputs="auto") if large else None,
@@ -153,25 +148,14 @@ def _member_field(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.
 
 def _when_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
     date = date_field(
-        m.DATE,
-        t(lang, "shift.date"),
-        _value(state, m.DATE),
-        error=view.errors.get(m.DATE),
-        required=True,
-        error_message=t(lang, "shift.req_date"),
+        m.DATE, required_label(t(lang, "shift.date"), lang), _value(state, m.DATE), error=view.errors.get(m.DATE)
     )
     times = [
-        time_field(
-            key,
-            t(lang, label),
-            _value(state, key),
-            error=view.errors.get(key),
-            required=True,
-            error_message=t(lang, "shift.req_time"),
-        )
+        time_field(key, required_label(t(lang, label), lang), _value(state, key), error=view.errors.get(key))
         for key, label in ((m.START, "shift.start"), (m.END, "shift.end"))
     ]
-    return [*date, _columns(times)]
+    duration = [paragraph(state.duration, subtle=True)] if state.duration else []
+    return [*date, _columns(times), *duration]
 
 
 def _details_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.CardElement]:
@@ -182,14 +166,12 @@ def _details_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.
             _value(state, m.LABEL),
             error=view.errors.get(m.LABEL),
             placeholder=t(lang, "shift.label_placeholder"),
-            max_length=m.MAX_LABEL,
         ),
         *text_field(
             m.NOTES,
             t(lang, "shift.notes"),
             _value(state, m.NOTES),
             error=view.errors.get(m.NOTES),
-            max_length=m.MAX_NOTES,
             multiline=True,
         ),
         *choice_field(
@@ -219,22 +201,16 @@ def _break_row(state: ShiftFormState, view: FormView, lang: Lang, row: str, numb
 
     name = text_field(
         key("name"),
-        t(lang, "shift.break_name", number=number),
+        required_label(t(lang, "shift.break_name", number=number), lang),
         _value(state, key("name")),
         error=view.errors.get(key("name")),
-        required=True,
-        regex=NOT_ONLY_SPACES,
-        error_message=t(lang, "shift.req_break_name"),
-        max_length=m.MAX_BREAK_NAME,
     )
     times = [
         time_field(
             key(part),
-            t(lang, f"shift.break_{part}", number=number),
+            required_label(t(lang, f"shift.break_{part}", number=number), lang),
             _value(state, key(part)),
             error=view.errors.get(key(part)),
-            required=True,
-            error_message=t(lang, "shift.req_time"),
         )
         for part in ("start", "end")
     ]
@@ -251,7 +227,6 @@ def _break_row(state: ShiftFormState, view: FormView, lang: Lang, row: str, numb
         t(lang, "shift.break_code", number=number),
         _value(state, key("code")),
         error=view.errors.get(key("code")),
-        max_length=m.MAX_CODE,
     )
     remove = execute(
         t(lang, "shift.remove_break", number=number),
@@ -269,8 +244,6 @@ def _visibility_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[
         label=t(lang, "shift.visibility"),
         choices=[ac.Choice(title=title, value=value) for title, value in choices],
         value=_value(state, m.VISIBILITY) or m.PUBLISHED,
-        is_required=True,
-        error_message=t(lang, "shift.req_visibility"),
         style="expanded",
         separator=True,
     )
@@ -279,7 +252,8 @@ def _visibility_part(state: ShiftFormState, view: FormView, lang: Lang) -> list[
 
 def _actions(state: ShiftFormState, view: FormView, lang: Lang) -> list[ac.Action]:
     if view.mode == CONFIRM_ZONE:
-        submit = execute(t(lang, "shift.confirm"), m.VERB_CONFIRM, state.form_id, style="positive")
+        label = t(lang, "shift.confirm" if state.times_only else "shift.confirm_anyway")
+        submit = execute(label, m.VERB_CONFIRM, state.form_id, style="positive")
     else:
         submit = execute(t(lang, "shift.submit"), m.VERB_SUBMIT, state.form_id, style="positive")
     cancel = execute(t(lang, "shift.cancel"), m.VERB_CANCEL, state.form_id, send_inputs=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from sandbox import bookings, requests, schedule, teams
+from sandbox import appointments, bookings, requests, schedule, teams
 from sandbox.controls import add_control_routes
 from sandbox.faults import FaultBoard, RequestLog
 from sandbox.middleware import graph_errors, injected_faults, request_ids, request_log
@@ -21,6 +21,16 @@ BETA_ROUTES: list[Route] = [
     route("GET", "solutions/bookingBusinesses", bookings.list_businesses),
     route("GET", "solutions/bookingBusinesses/{businessId}/customers", bookings.list_customers),
     route("POST", "solutions/bookingBusinesses/{businessId}/customers", bookings.create_customer),
+    route("GET", "solutions/bookingBusinesses/{businessId}", bookings.get_business),
+    route("GET", "solutions/bookingBusinesses/{businessId}/customers/{customerId}", bookings.get_customer),
+    route("PATCH", "solutions/bookingBusinesses/{businessId}/customers/{customerId}", bookings.update_customer),
+    route("DELETE", "solutions/bookingBusinesses/{businessId}/customers/{customerId}", bookings.delete_customer),
+    route("GET", "solutions/bookingBusinesses/{businessId}/services", appointments.list_services),
+    route("GET", "solutions/bookingBusinesses/{businessId}/staffMembers", appointments.list_staff),
+    route("GET", "solutions/bookingBusinesses/{businessId}/calendarView", appointments.calendar_view),
+    route("GET", "solutions/bookingBusinesses/{businessId}/appointments", appointments.list_appointments),
+    route("POST", "solutions/bookingBusinesses/{businessId}/appointments", appointments.create_appointment),
+    route("GET", "solutions/bookingBusinesses/{businessId}/appointments/{appointmentId}", appointments.get_appointment),
     route("GET", "me/joinedTeams", teams.joined_teams),
     route("GET", "teams/{teamId}/members", teams.list_members),
     route("GET", "teams/{teamId}/schedule", schedule.get_schedule),

@@ -1,9 +1,10 @@
-"""Bookings operations: list businesses, list and create customers."""
+"""Bookings operations: list and get businesses; list, create, get, update and delete customers."""
 
 from __future__ import annotations
 
+import base64
+import os
 import re
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from sandbox.odata import bad_query, context, json_response, key_literal, now_is
 from sandbox.routing import param
 from sandbox.state import STORE, VALIDATOR
 from sandbox.store import Doc
-from sandbox.validation import Problem
+from sandbox.validation import ODATA_TYPES, Problem
 
 BOOKINGS_WRITE = ("BookingsAppointment.ReadWrite.All", "Bookings.ReadWrite.All", "Bookings.Manage.All")
 BOOKINGS_READ = ("Bookings.Read.All", *BOOKINGS_WRITE)
@@ -45,6 +46,50 @@ async def list_customers(request: web.Request) -> web.Response:
     return json_response(body)
 
 
+@requires(*BOOKINGS_READ)
+async def get_business(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    public = {k: v for k, v in business.items() if k != "staffUserIds"}
+    entity = {"@odata.context": context("solutions/bookingBusinesses/$entity"), **public}
+    return json_response(entity)
+
+
+@requires(*BOOKINGS_READ)
+async def get_customer(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    return json_response({"@odata.context": _customers_context(business) + "/$entity", **customer})
+
+
+@requires(*BOOKINGS_WRITE)
+async def update_customer(request: web.Request) -> web.Response:
+    """PATCH: a partial update; 200 with the updated customer (the beta and v1.0 pages)."""
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    body = check_body(request, await read_json(request), "bookingCustomerUpdate")
+    if "displayName" in body and not body["displayName"].strip():
+        raise _invalid_model("displayName", "The DisplayName field is required.")
+    updated = {**customer, **{k: v for k, v in body.items() if k not in _READ_ONLY}, "lastUpdatedDateTime": now_iso()}
+    request.app[STORE].replace("customer", updated, business["id"])
+    return json_response({"@odata.context": _customers_context(business) + "/$entity", **updated})
+
+
+@requires(*BOOKINGS_WRITE)
+async def delete_customer(request: web.Request) -> web.Response:
+    business = staffed_business(request)
+    customer = _existing_customer(request, business)
+    request.app[STORE].delete("customer", customer["id"], business["id"])
+    return web.Response(status=204)
+
+
+def _existing_customer(request: web.Request, business: Doc) -> Doc:
+    customer_id = param(request, "customerId")
+    customer = request.app[STORE].get("customer", customer_id, business["id"])
+    if customer is None:
+        raise not_found(f"The customer '{customer_id}' was not found.")
+    return customer
+
+
 @requires(*BOOKINGS_WRITE)
 async def create_customer(request: web.Request) -> web.Response:
     business = staffed_business(request)
@@ -70,13 +115,19 @@ def staffed_business(request: web.Request) -> Doc:
 
 
 def check_customer(request: web.Request, body: Any) -> None:
-    if not isinstance(body, dict):
-        raise request_body_read("A JSON object was expected for type 'microsoft.graph.bookingCustomer'.")
-    problem = request.app[VALIDATOR].first_problem("bookingCustomerCreate", body)
-    if problem:
-        raise customer_error(problem)
+    check_body(request, body, "bookingCustomerCreate")
     if not body["displayName"].strip():
         raise _invalid_model("displayName", "The DisplayName field is required.")
+
+
+def check_body(request: web.Request, body: Any, def_name: str) -> dict[str, Any]:
+    """A JSON object valid against the contract's `def_name`, else Graph's 400 for the first problem."""
+    if not isinstance(body, dict):
+        raise request_body_read(f"A JSON object was expected for type '{ODATA_TYPES[def_name]}'.")
+    problem = request.app[VALIDATOR].first_problem(def_name, body)
+    if problem:
+        raise customer_error(problem)
+    return body
 
 
 def customer_error(problem: Problem) -> GraphError:
@@ -103,7 +154,12 @@ def new_customer(body: dict[str, Any]) -> Doc:
     now = now_iso()
     fields = {k: v for k, v in body.items() if k not in _READ_ONLY}
     defaults: Doc = {"emailAddress": None, "addresses": [], "phones": []}
-    return {"id": str(uuid.uuid4()), **defaults, **fields, "createdDateTime": now, "lastUpdatedDateTime": now}
+    return {"id": exchange_id(), **defaults, **fields, "createdDateTime": now, "lastUpdatedDateTime": now}
+
+
+def exchange_id() -> str:
+    """A new Bookings id: opaque base64, as Graph mints them since 2024 (NOTES §7 items 11 and 21)."""
+    return "AAMk" + base64.urlsafe_b64encode(os.urandom(23)).decode()
 
 
 def _customers_context(business: Doc) -> str:

@@ -17,7 +17,7 @@ def _bad_request(message: str) -> web.Response:
 
 
 async def add_fault(request: web.Request) -> web.Response:
-    """POST {"status", "count", "retryAfter", "delay", "match", "body", "code", "message"}."""
+    """POST {"status", "count", "retryAfter", "delay", "match", "body", "code", "message", "after"}."""
     try:
         fault = parse_fault(json.loads(await request.read()))
     except ValueError as exc:  # includes invalid JSON

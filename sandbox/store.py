@@ -1,7 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
-Kinds: user, business, customer (parent = business key), team, group, shift and TEAM_COLLECTIONS' kinds
-(parent = team key).
+Kinds: user, business, customer, service, staff and appointment (parent = business key), team, group,
+shift and TEAM_COLLECTIONS' kinds (parent = team key).
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -93,12 +93,19 @@ class SandboxStore:
     def insert(self, kind: str, doc: Doc, parent: str = "") -> None:
         self._insert(kind, parent, doc)
 
-    def replace(self, kind: str, doc: Doc, parent: str = "") -> None:
-        """Writes `doc` over the stored document with the same id (which must exist)."""
-        self._db.execute(
+    def replace(self, kind: str, doc: Doc, parent: str = "") -> bool:
+        """Overwrites an existing document (same kind, parent and id); False when there is none."""
+        cursor = self._db.execute(
             "UPDATE docs SET data = ? WHERE kind = ? AND parent = ? AND key = ?",
             (json.dumps(doc), kind, parent.lower(), str(doc["id"]).lower()),
         )
+        return cursor.rowcount > 0
+
+    def delete(self, kind: str, key: str, parent: str = "") -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM docs WHERE kind = ? AND parent = ? AND key = ?", (kind, parent.lower(), key.lower())
+        )
+        return cursor.rowcount > 0
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -127,12 +134,21 @@ class _Transaction:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
+# A business's collections in the fixture, and the kind each item is stored as (parent = business key).
+_BUSINESS_CHILDREN = {
+    "customers": "customer",
+    "services": "service",
+    "staffMembers": "staff",
+    "appointments": "appointment",
+}
+
+
 def _fixture_docs(fixture: Doc) -> list[tuple[str, str, Doc]]:
     docs: list[tuple[str, str, Doc]] = [("user", "", user) for user in fixture["users"]]
     for business in fixture["bookingBusinesses"]:
-        customers = business.get("customers", [])
-        docs.append(("business", "", {k: v for k, v in business.items() if k != "customers"}))
-        docs.extend(("customer", business["id"], customer) for customer in customers)
+        docs.append(("business", "", {k: v for k, v in business.items() if k not in _BUSINESS_CHILDREN}))
+        for key, kind in _BUSINESS_CHILDREN.items():
+            docs.extend((kind, business["id"], item) for item in business.get(key, []))
     for team in fixture["teams"]:
         nested = ("schedulingGroups", "shifts", *TEAM_COLLECTIONS)
         docs.append(("team", "", {k: v for k, v in team.items() if k not in nested}))

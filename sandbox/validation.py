@@ -21,6 +21,10 @@ SCHEMA_PATH = Path(__file__).with_name("graph-contract.schema.json")
 # Request $defs that are OData types, with the type name Graph's reader names in its errors.
 ODATA_TYPES = {
     "bookingCustomerCreate": "microsoft.graph.bookingCustomer",
+    "bookingCustomerUpdate": "microsoft.graph.bookingCustomer",
+    "bookingAppointmentCreate": "microsoft.graph.bookingAppointment",
+    "bookingCustomerInformation": "microsoft.graph.bookingCustomerInformation",
+    "dateTimeTimeZone": "microsoft.graph.dateTimeTimeZone",
     "physicalAddress": "microsoft.graph.physicalAddress",
     "phone": "microsoft.graph.phone",
     "shiftCreate": "microsoft.graph.shift",

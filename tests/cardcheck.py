@@ -119,9 +119,11 @@ def assert_inputs_labelled(card: dict) -> None:
 
 
 def find_input_by_label(card: dict, label: str) -> dict:
-    """The one Input.* whose label is exactly `label`; AssertionError if there is none or more than one."""
+    """The one Input.* whose label is exactly `label`, or `label` marked required ("Name (required)",
+    "Nom (obligatoire)"); AssertionError if there is none or more than one."""
     inputs = list(iter_inputs(card))
-    found = [element for element in inputs if element.get("label") == label]
+    accepted = {label, f"{label} (required)", f"{label} (obligatoire)"}
+    found = [element for element in inputs if element.get("label") in accepted]
     if len(found) != 1:
         labels = [element.get("label") for element in inputs]
         raise AssertionError(f"expected exactly one input labelled {label!r}, found {len(found)}; labels: {labels}")

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from cryptography.fernet import Fernet
 
 from bot.auth.tokens import TokenProvider
 from bot.settings import Settings
@@ -33,6 +34,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 BotFactory = Callable[..., Awaitable[TestServer]]
+STATE_KEY = Fernet.generate_key().decode()  # secrets at rest in the tests' bots (required outside dev mode)
 
 
 @pytest.fixture
@@ -56,6 +58,8 @@ async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
             graph_retry_budget_seconds=2.0,
             graph_timeout_seconds=2.0,
             unknown_settle_seconds=0.0,  # tests that need the settle time set it
+            state_encryption_key=STATE_KEY,
+            fixed_now="2019-01-01T00:00:00+00:00",  # before every date the tests type; a test may set another
         )
         settings = replace(settings, **overrides)
         app = await create_app(settings, token_provider=token_provider, auth_extra=auth_extra)

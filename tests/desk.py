@@ -3,6 +3,7 @@ presses buttons the way Teams does (the action's data merged with every input's 
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import aiohttp
@@ -25,6 +26,22 @@ def texts(node: Any) -> str:
     return "\n".join(s for s in found if s)
 
 
+def facts_of(node: Any) -> dict[str, str]:
+    """The title/value lines of a card (cards.common.facts: a bold title run, the separator run, the value run)."""
+    found: dict[str, str] = {}
+    if isinstance(node, dict):
+        inlines = node.get("inlines") if node.get("type") == "RichTextBlock" else None
+        if isinstance(inlines, list) and len(inlines) == 3 and inlines[0].get("weight") == "Bolder":
+            found[inlines[0]["text"]] = inlines[2]["text"]
+        for key, value in node.items():
+            if key != "data":
+                found.update(facts_of(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.update(facts_of(item))
+    return found
+
+
 def actions_of(node: Any) -> list[dict[str, Any]]:
     """Every action of a card, in ActionSets and at the bottom."""
     found: list[dict[str, Any]] = []
@@ -40,6 +57,29 @@ def actions_of(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+def markup_holding(node: Any, value: str) -> list[str]:
+    """The places where `value` would be rendered as markdown (TextBlock text, FactSet titles and values)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "TextBlock" and value in str(node.get("text", "")):
+            found.append(str(node["text"]))
+        if node.get("type") == "FactSet":
+            found += [json.dumps(fact) for fact in node.get("facts", []) if value in json.dumps(fact)]
+        for key, item in node.items():
+            if key != "data":
+                found += markup_holding(item, value)
+    elif isinstance(node, list):
+        for item in node:
+            found += markup_holding(item, value)
+    return found
+
+
+def assert_shown_literally(card: dict[str, Any], value: str) -> None:
+    """`value` is on the card, and only where hosts show text as written (TextRun, input values)."""
+    assert value in texts(card), (value, texts(card))
+    assert markup_holding(card, value) == [], markup_holding(card, value)
+
+
 def message_under(card: dict[str, Any], input_id: str) -> str | None:
     """The server's message right under an input (the next element, an Attention TextBlock), if any."""
 
@@ -48,8 +88,9 @@ def message_under(card: dict[str, Any], input_id: str) -> str | None:
             for index, item in enumerate(node):
                 if isinstance(item, dict) and item.get("id") == input_id:
                     following = node[index + 1] if index + 1 < len(node) else {}
-                    is_error = following.get("type") == "TextBlock" and following.get("color") == "Attention"
-                    return following["text"] if is_error else None
+                    runs = following.get("inlines") or [{}] if following.get("type") == "RichTextBlock" else [{}]
+                    is_error = runs[0].get("color") == "Attention"
+                    return str(runs[0]["text"]) if is_error else None
                 found = walk(item)
                 if found is not None:
                     return found
@@ -72,6 +113,10 @@ class Desk:
         self.card: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self.seen: list[dict[str, Any]] = []
+
+    def speak(self, lang: str) -> None:
+        """From now on, the manager's Teams client is in this language ("en" or "fr")."""
+        self.teams.locale = "fr-FR" if lang == "fr" else "en-US"
 
     async def say(self, text: str) -> dict[str, Any]:
         [reply] = await self.teams.say(text)

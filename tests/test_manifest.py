@@ -119,7 +119,7 @@ def test_template_keeps_placeholders():
     template = committed("manifest.json")
     assert template["bots"][0]["botId"] == "${{BOT_ID}}"
     assert template["webApplicationInfo"] == {
-        "id": "${{BOT_ID}}",
+        "id": "${{SSO_APP_ID}}",
         "resource": "api://${{BOT_DOMAIN}}/botid-${{BOT_ID}}",
     }
     assert template["id"] == "${{TEAMS_APP_ID}}"
@@ -174,6 +174,16 @@ def test_teams_app_id_can_differ_from_the_bot():
     other = "0b8d1f2e-1111-4222-8333-444455556666"
     manifest = json.loads(pkg.build_files({**ENV, "TEAMS_APP_ID": other})["manifest.json"])
     assert manifest["id"] == other and manifest["bots"][0]["botId"] == BOT_ID
+
+
+def test_the_sso_app_can_differ_from_the_bot():
+    """A managed-identity bot (docs/deploy.md): Teams SSO gets tokens for the SSO app, whose URI names the bot."""
+    sso = "0c9d8e7f-2222-4333-8444-555566667777"
+    manifest = json.loads(pkg.build_files({**ENV, "SSO_APP_ID": sso})["manifest.json"])
+    assert manifest["webApplicationInfo"] == {"id": sso, "resource": f"api://{DOMAIN}/botid-{BOT_ID}"}
+    assert manifest["bots"][0]["botId"] == BOT_ID
+    with pytest.raises(pkg.PackagingError, match="SSO_APP_ID must be a GUID"):
+        pkg.build_files({**ENV, "SSO_APP_ID": "sso"})
 
 
 def test_accent_colour_matches_the_icon():
@@ -347,7 +357,7 @@ def test_fails_loudly_without_node_modules(monkeypatch, tmp_path):
 
 def test_command_line(tmp_path):
     script = str(pkg.ROOT / "tools" / "package_app.py")
-    base_env = {k: v for k, v in os.environ.items() if k not in ("BOT_ID", "BOT_DOMAIN", "TEAMS_APP_ID")}
+    base_env = {k: v for k, v in os.environ.items() if k not in ("BOT_ID", "BOT_DOMAIN", "TEAMS_APP_ID", "SSO_APP_ID")}
     out = tmp_path / "appPackage.zip"
     refused = subprocess.run(
         [sys.executable, script, "--out", str(out)], env=base_env, capture_output=True, text=True, check=False

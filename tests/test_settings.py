@@ -11,9 +11,10 @@ def test_defaults_are_dev_mode_against_real_graph() -> None:
 
 
 def test_an_app_id_makes_sso_the_default() -> None:
-    s = load_settings({"MicrosoftAppId": "abc", "MicrosoftAppPassword": "secret"})
+    key = "k6xk3ssn0Ygw1tC0Dd3FZyR9FfUq3CNTKkMCBwmVBsc="
+    s = load_settings({"MicrosoftAppId": "abc", "MicrosoftAppPassword": "secret", "STATE_ENCRYPTION_KEY": key})
     assert s.auth_mode == "sso"
-    assert "secret" not in repr(s)
+    assert "secret" not in repr(s) and key not in repr(s)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,10 @@ def test_an_app_id_makes_sso_the_default() -> None:
         ({"MicrosoftAppId": "abc"}, "MicrosoftAppPassword"),
         ({"MicrosoftAppType": "SingleTenant"}, "MicrosoftAppTenantId"),
         ({"GRAPH_TIMEOUT_SECONDS": "-1"}, "GRAPH_TIMEOUT_SECONDS"),
+        ({"STATE_STORE": "blob"}, "STATE_STORE"),
+        ({"STATE_STORE": "cosmos"}, "STATE_STORE"),
+        ({"MicrosoftAppId": "abc", "MicrosoftAppPassword": "pw"}, "STATE_ENCRYPTION_KEY"),
+        ({"STATE_CONTAINER": "ab"}, "STATE_CONTAINER"),
     ],
 )
 def test_a_bad_value_names_the_variable(env: dict[str, str], variable: str) -> None:

@@ -11,7 +11,12 @@ from bot.settings import ConfigError, Settings, load_settings
 from bot.storage import SqliteStorage
 from bot.teams_edge import PUBLIC_CLOUD, AuthConfig, create_app, make_token_provider
 
-SSO_ENV = {"MicrosoftAppId": "app-id", "MicrosoftAppPassword": "pw", "OAUTH_CONNECTION_NAME": "graph-sso"}
+SSO_ENV = {
+    "MicrosoftAppId": "app-id",
+    "MicrosoftAppPassword": "pw",
+    "OAUTH_CONNECTION_NAME": "graph-sso",
+    "STATE_ENCRYPTION_KEY": "k6xk3ssn0Ygw1tC0Dd3FZyR9FfUq3CNTKkMCBwmVBsc=",
+}
 
 
 async def no_token(_user: object) -> None:
@@ -84,7 +89,14 @@ def test_an_unknown_authority_host_is_used_as_given(tmp_path: Path) -> None:
 
 
 async def test_sso_without_an_oauth_connection_refuses_to_start(tmp_path: Path) -> None:
-    settings = Settings(app_id="app-id", app_password="pw", auth_mode="sso", state_db=str(tmp_path / "state.db"))
+    key = "k6xk3ssn0Ygw1tC0Dd3FZyR9FfUq3CNTKkMCBwmVBsc="
+    settings = Settings(
+        app_id="app-id",
+        app_password="pw",
+        auth_mode="sso",
+        state_db=str(tmp_path / "state.db"),
+        state_encryption_key=key,
+    )
     with pytest.raises(ConfigError) as caught:
         await create_app(settings)
     assert caught.value.variable == "OAUTH_CONNECTION_NAME"
@@ -95,7 +107,7 @@ def test_app_explains_a_missing_oauth_connection(
 ) -> None:
     import app
 
-    for name, value in {"MicrosoftAppId": "app-id", "MicrosoftAppPassword": "pw"}.items():
+    for name, value in SSO_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("OAUTH_CONNECTION_NAME", raising=False)
     monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))

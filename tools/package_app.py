@@ -13,6 +13,8 @@ Placeholders are filled from the environment at packaging time:
                 managerdesk.azurewebsites.net: validDomains, the SSO resource api://BOT_DOMAIN/botid-BOT_ID and the
                 developer/privacy/terms links (https://BOT_DOMAIN/, /privacy, /terms).
   TEAMS_APP_ID  optional GUID for the Teams app itself; defaults to BOT_ID.
+  SSO_APP_ID    optional GUID of the Entra app Teams SSO gets tokens for (`webApplicationInfo.id`); defaults to
+                BOT_ID. Set it when the bot's identity is a managed identity (docs/deploy.md).
 
 The command menu (`bots[0].commandLists`, one list per scope) and its French titles and descriptions are generated from
 bot/commands.py `ALL_COMMANDS`, the single source of truth. The committed manifest files carry the same lists so
@@ -114,10 +116,11 @@ def placeholder_values(env: Mapping[str, str]) -> dict[str, str]:
         )
     if PLACEHOLDER.search(domain) or not HOST.match(domain):
         raise PackagingError(f"BOT_DOMAIN must be a bare host name (no https://, no path), got {domain!r}")
-    app_id = env.get("TEAMS_APP_ID", "").strip() or bot_id
-    if not GUID.match(app_id):
-        raise PackagingError(f"TEAMS_APP_ID must be a GUID, got {app_id!r}")
-    return {"BOT_ID": bot_id.lower(), "BOT_DOMAIN": domain.lower(), "TEAMS_APP_ID": app_id.lower()}
+    ids = {name: env.get(name, "").strip() or bot_id for name in ("TEAMS_APP_ID", "SSO_APP_ID")}
+    for name, value in ids.items():
+        if not GUID.match(value):
+            raise PackagingError(f"{name} must be a GUID, got {value!r}")
+    return {"BOT_ID": bot_id.lower(), "BOT_DOMAIN": domain.lower(), **{k: v.lower() for k, v in ids.items()}}
 
 
 def fill(node: Any, values: Mapping[str, str]) -> Any:

@@ -22,7 +22,6 @@ import asyncio
 import logging
 import re
 import threading
-import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 import msal
 import requests
+from cachetools import TTLCache
 from msal.exceptions import MsalServiceError
 
 from bot.auth.scopes import graph_scopes
@@ -285,21 +285,20 @@ class _DiscoveryCache:
 
     def __init__(self, inner: HttpClient, ttl_seconds: float = 86400.0) -> None:
         self._inner = inner
-        self._ttl = ttl_seconds
         self._lock = threading.Lock()
-        self._hits: dict[str, tuple[float, _Snapshot]] = {}
+        self._hits: TTLCache[str, _Snapshot] = TTLCache(maxsize=64, ttl=ttl_seconds)
 
     def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any:
         key = f"{url}?{sorted((params or {}).items())!r}"
         with self._lock:
             hit = self._hits.get(key)
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
+        if hit is not None:
+            return hit
         response = self._inner.get(url, params=params, headers=headers, **kwargs)
         if 200 <= response.status_code < 300:
             snapshot = _Snapshot(response.status_code, response.text, dict(response.headers or {}))
             with self._lock:
-                self._hits[key] = (time.monotonic() + self._ttl, snapshot)
+                self._hits[key] = snapshot
         return response
 
     def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
@@ -22,10 +23,12 @@ from bot.customer.model import (
 )
 from bot.customer.payload import customer_body, email_filter
 from bot.customer.validation import validate_customer
-from bot.flows import FormFlow, FormView
+from bot.flows import UNKNOWN_SINCE, FormFlow, FormView
 from bot.forms import FormRecord
-from bot.graph.errors import GraphBadRequest, GraphError
+from bot.graph.errors import GraphBadRequest, GraphError, GraphUnavailable
 from bot.i18n import Lang, t
+from bot.prefs import Preferences
+from bot.services import Services
 from bot.turn import Turn
 from cards.customer import CustomerForm, customer_done_card, customer_form_card
 
@@ -47,6 +50,10 @@ class CustomerFlow(FormFlow):
     kind = KIND
     row_limits: ClassVar[Mapping[str, int]] = {ADDRESSES: MAX_ROWS, PHONES: MAX_ROWS}
 
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.prefs = Preferences(services.storage)
+
     # --- opening ------------------------------------------------------------------------------------------
     async def prepare(self, turn: Turn, record: FormRecord) -> None:
         for number in record.context.pop("prefill_phones", []):
@@ -57,11 +64,36 @@ class CustomerFlow(FormFlow):
         configured = self.services.settings.booking_business_id
         if configured and configured not in {b for _, b in businesses}:
             businesses.append((configured, configured))  # Graph will say if it does not exist
-        record.context["businesses"] = businesses
+        outside = await self._not_staff(turn, [bid for _, bid in businesses if bid != configured])
+        staffed = [bid for _, bid in businesses if bid not in outside]
+        record.context["businesses"] = [
+            (t(turn.lang, "customer.business_not_staff", name=name) if bid in outside else name, bid)
+            for name, bid in businesses
+        ]
+        last = await self.prefs.get(turn.user.aad_object_id, "business")
         if configured:
             record.values.setdefault(BUSINESS, configured)
-        elif len(businesses) == 1:
-            record.values.setdefault(BUSINESS, businesses[0][1])
+        elif len(staffed) == 1:
+            record.values.setdefault(BUSINESS, staffed[0])
+        elif last in staffed:
+            record.values.setdefault(BUSINESS, last)
+
+    async def _not_staff(self, turn: Turn, business_ids: list[str]) -> set[str]:
+        """The businesses whose customers the manager may not read: Graph answers 403 ErrorFolderNotFound to
+        anyone not on a business's staff (NOTES.md). One small read per business, 4 at a time."""
+        gate = asyncio.Semaphore(4)
+
+        async def refused(business_id: str) -> bool:
+            async with gate:
+                try:
+                    path = (*BUSINESSES_PATH, business_id, "customers")
+                    await self.services.graph.get(turn.user, CUSTOMER_SCOPES, *path, params={"$top": "1"})
+                except GraphError as error:
+                    return error.status == 403 or "errorfoldernotfound" in error.codes
+                return False
+
+        answers = await asyncio.gather(*(refused(business_id) for business_id in business_ids))
+        return {business_id for business_id, no in zip(business_ids, answers, strict=True) if no}
 
     async def _businesses(self, turn: Turn, record: FormRecord) -> list[tuple[str, str]]:
         """(display name, id) of the businesses the manager can see; a note on the form if there are none."""
@@ -86,11 +118,15 @@ class CustomerFlow(FormFlow):
             errors=resolve_row_errors(view.errors, record.rows),
             banner=view.banner,
             banner_color=view.banner_color,
-            request_id=view.request_id,
+            details=view.details(lang),
             notes=self._notes(record, lang),
             confirm_duplicate=view.mode == CONFIRM_DUPLICATE,
         )
-        return customer_form_card(form, lang)
+        return customer_form_card(self.styled(form), lang)
+
+    def styled(self, form: CustomerForm) -> CustomerForm:
+        """Hook: the edit form (bot/bookings) changes the title, button and verbs of the same card."""
+        return form
 
     @staticmethod
     def _notes(record: FormRecord, lang: Lang) -> list[str]:
@@ -112,6 +148,10 @@ class CustomerFlow(FormFlow):
         return validate_customer(record.values, record.rows, business_ids, lang)
 
     async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
+        if record.context.get(UNKNOWN_SINCE):  # an earlier attempt may have landed since the flow looked
+            found = await self.find_existing(turn, record, payload)
+            if found is not None:
+                return found
         duplicate_key = [payload.business_id, payload.email.casefold()]
         # "Create anyway" only covers the business and email the warning was about.
         if not (record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key):
@@ -125,13 +165,16 @@ class CustomerFlow(FormFlow):
         created = await self.services.graph.post(
             turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=customer_body(payload)
         )
+        await self.prefs.remember(turn.user.aad_object_id, business=payload.business_id)
         return self._result(record, payload, created)
 
     async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
         """The customer an unanswered create made: same email in that business, not one seen before."""
-        existing, _ = await self._same_email(turn, payload)
+        existing, complete = await self._same_email(turn, payload)
         known = set(record.context.get("known_ids") or [])
         found = [c for c in existing if str(c.get("id")) not in known]
+        if not found and not complete:
+            raise GraphUnavailable(status=0, code="incompleteList")  # cannot say that nothing is there
         return self._result(record, payload, found[-1]) if found else None
 
     def _result(self, record: FormRecord, payload: NewCustomer, created: dict[str, Any]) -> dict[str, Any]:

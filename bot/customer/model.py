@@ -54,11 +54,6 @@ MAX_LENGTH: dict[str, int] = {
 PHONE_MIN_DIGITS = 3
 MAX_ROWS = 5  # per group: keeps the card well under Teams' size limit
 
-# Client-side checks (the Adaptive Cards host tests the raw value, so surrounding spaces are allowed;
-# the server trims). JavaScript regex syntax, anchored, as hosts match anywhere otherwise.
-EMAIL_REGEX = r"^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$"
-PHONE_REGEX = r"^\s*\+?[ ().\-]*(?:[0-9][ ().\-]*){3,}$"
-
 
 def row_key(group: str, row: str, name: str) -> str:
     return f"{group}.{row}.{name}"

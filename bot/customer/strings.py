@@ -9,6 +9,7 @@ i18n.register(
         "customer.title": "New customer",
         "customer.business": "Bookings business",
         "customer.business_placeholder": "Choose a business",
+        "customer.business_not_staff": "{name} (you are not on its staff)",
         "customer.business_required": "Choose the Bookings business to add the customer to.",
         "customer.business_invalid": "Choose one of the listed businesses.",
         "customer.business_none": "You have no Bookings business to add customers to. "
@@ -81,6 +82,7 @@ i18n.register(
         "customer.title": "Nouveau client",
         "customer.business": "Entreprise Bookings",
         "customer.business_placeholder": "Choisissez une entreprise",
+        "customer.business_not_staff": "{name} (vous n'êtes pas dans son personnel)",
         "customer.business_required": "Choisissez l'entreprise Bookings à laquelle ajouter le client.",
         "customer.business_invalid": "Choisissez une des entreprises de la liste.",
         "customer.business_none": "Vous n'avez aucune entreprise Bookings où ajouter des clients. "

@@ -189,6 +189,14 @@ class GraphClient:
     ) -> dict[str, Any]:
         return await self._request("POST", self.url(*segments), user, tuple(scopes), body)
 
+    async def patch(
+        self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self._request("PATCH", self.url(*segments), user, tuple(scopes), body)
+
+    async def delete(self, user: UserIdentity, scopes: Sequence[str], *segments: str) -> None:
+        await self._request("DELETE", self.url(*segments), user, tuple(scopes))
+
     async def _request(
         self, method: str, url: URL, user: UserIdentity, scopes: tuple[str, ...], body: Any = None
     ) -> dict[str, Any]:

@@ -67,15 +67,15 @@ def error_from_response(
 ) -> GraphError:
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
-    code = str(error.get("code") or "")
-    message = str(error.get("message") or "")
+    code = _text(error.get("code"))
+    message = _text(error.get("message"))
     inner = error.get("innerError") or error.get("innererror") or {}
     inner = inner if isinstance(inner, dict) else {}
     inner_code = _deepest_code(inner)
     nested = _json_in_message(message)
     if nested is not None:  # Shifts puts a whole error envelope, as JSON, in error.message
-        code = str(nested.get("code") or code)
-        message = str(nested.get("message") or message)
+        code = _text(nested.get("code")) or code
+        message = _text(nested.get("message")) or message
         nested_inner = nested.get("innerError") or nested.get("innererror") or {}
         inner_code = _deepest_code(nested_inner) if isinstance(nested_inner, dict) else inner_code or ""
     cls = _BY_STATUS.get(status, GraphUnavailable if status >= 500 or status == 0 else GraphError)
@@ -84,17 +84,24 @@ def error_from_response(
         code=code,
         message=message,
         inner_code=inner_code,
-        target=error.get("target"),
-        request_id=inner.get("request-id") or headers.get("request-id"),
-        client_request_id=inner.get("client-request-id") or headers.get("client-request-id"),
+        target=error["target"] if isinstance(error.get("target"), str) else None,
+        request_id=_text(inner.get("request-id")) or headers.get("request-id"),
+        client_request_id=_text(inner.get("client-request-id")) or headers.get("client-request-id"),
         retry_after=retry_after,
     )
 
 
-def _deepest_code(inner: dict[str, Any]) -> str:
+def _text(value: Any) -> str:
+    """A string field of Graph's envelope; anything else (a number, an object, a list) is not trusted as one."""
+    return value if isinstance(value, str) else ""
+
+
+def _deepest_code(inner: Any) -> str:
     code = ""
-    while isinstance(inner, dict):
-        code = str(inner.get("code") or code)
+    for _ in range(32):  # bounded: a hostile body may nest deeply
+        if not isinstance(inner, dict):
+            break
+        code = _text(inner.get("code")) or code
         inner = inner.get("innerError") or inner.get("innererror")
     return code
 
@@ -104,7 +111,7 @@ def _json_in_message(message: str) -> dict[str, Any] | None:
         return None
     try:
         parsed = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     nested = parsed.get("error") if isinstance(parsed, dict) else None
     return nested if isinstance(nested, dict) else None

@@ -3,9 +3,8 @@ joined teams, a team's schedule, members and active scheduling groups; and the P
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cachetools import TTLCache
@@ -13,12 +12,12 @@ from cachetools import TTLCache
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
-from bot.graph.errors import GraphForbidden, GraphNotFound, GraphUnavailable
+from bot.graph.errors import GraphNotFound, GraphUnavailable
 from bot.shift.members import Member
 from bot.shift.model import ShiftPlan
 from bot.shift.text import fold
+from bot.shift.timezones import graph_time, parse_graph_time
 
-MAX_PARALLEL = 4  # Shifts: at most 4 requests per second per team; joined teams are checked 4 at a time
 MEMBERS_TTL_SECONDS = 60.0  # the type-ahead asks on every keystroke
 MEMBERS_CACHE_SIZE = 512  # (manager, team) pairs
 
@@ -45,6 +44,16 @@ class Schedule:
 class Group:
     group_id: str
     name: str
+    user_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A member's existing shift or time off, in UTC."""
+
+    kind: str  # "shift" or "timeOff"
+    start: datetime
+    end: datetime
 
 
 class ShiftDirectory:
@@ -68,21 +77,6 @@ class ShiftDirectory:
             time_zone=found.get("timeZone") if isinstance(found.get("timeZone"), str) else None,
         )
 
-    async def schedulable_teams(self, user: UserIdentity) -> list[tuple[TeamOption, Schedule]]:
-        """The joined teams whose schedule is enabled and provisioned."""
-        teams = await self.joined_teams(user)
-        gate = asyncio.Semaphore(MAX_PARALLEL)
-
-        async def check(team: TeamOption) -> Schedule | None:
-            async with gate:
-                try:
-                    return await self.schedule(user, team.team_id)
-                except GraphForbidden:
-                    return None
-
-        schedules = await asyncio.gather(*(check(team) for team in teams))
-        return [(team, s) for team, s in zip(teams, schedules, strict=True) if s is not None and s.ready]
-
     async def members(self, user: UserIdentity, team_id: str, *, fresh: bool = True) -> list[Member]:
         key = (user.aad_object_id, team_id)
         cached = self._members.get(key)
@@ -96,7 +90,7 @@ class ShiftDirectory:
     async def active_groups(self, user: UserIdentity, team_id: str) -> list[Group]:
         found = await self._graph.get_all(user, SHIFT_SCOPES, "teams", team_id, "schedule", "schedulingGroups")
         groups = [
-            Group(str(g["id"]), str(g.get("displayName") or g["id"]))
+            Group(str(g["id"]), str(g.get("displayName") or g["id"]), frozenset(map(str, g.get("userIds") or [])))
             for g in found
             if g.get("id") and g.get("isActive") is not False
         ]
@@ -108,6 +102,25 @@ class ShiftDirectory:
         if not found.complete:
             raise GraphUnavailable(status=0, code="incompleteList")  # cannot say nothing is there
         return [shift for shift in found.items if _same_shift(shift, plan)]
+
+    async def busy(self, user: UserIdentity, team_id: str, user_id: str, start: datetime, end: datetime) -> list[Busy]:
+        """The member's shifts and time off in the team that overlap [start, end). A shift lasts at most 24 hours,
+        so shifts are asked for within a day of the span (Graph's documented $filter: `ge` on starts, `le` on
+        ends); time off has no maximum length, so all of it is read and compared here."""
+        day = timedelta(hours=24)
+        span = (
+            f"sharedShift/startDateTime ge {graph_time(start - day)} "
+            f"and sharedShift/endDateTime le {graph_time(end + day)}"
+        )
+        schedule = ("teams", team_id, "schedule")
+        shifts = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "shifts", params={"$filter": span})
+        try:
+            times_off = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "timesOff")
+        except GraphNotFound:  # a schedule without time off answers 404 in some tenants; nothing to compare
+            times_off = []
+        found = [_busy("shift", s, "sharedShift", user_id) for s in shifts]
+        found += [_busy("timeOff", s, "sharedTimeOff", user_id) for s in times_off]
+        return [b for b in found if b is not None and b.start < end and b.end > start]
 
     async def create_shift(self, user: UserIdentity, team_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._graph.post(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", body=body)
@@ -141,3 +154,13 @@ def _instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _busy(kind: str, item: dict[str, Any], part: str, user_id: str) -> Busy | None:
+    shared = item.get(part)
+    if item.get("userId") != user_id or not isinstance(shared, dict):
+        return None
+    try:
+        return Busy(kind, parse_graph_time(str(shared["startDateTime"])), parse_graph_time(str(shared["endDateTime"])))
+    except (KeyError, ValueError):
+        return None

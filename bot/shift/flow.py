@@ -3,6 +3,8 @@ submit validates it, asks about daylight-saving readings, posts the shift, and s
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,28 +15,37 @@ from bot.forms import FormRecord
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.i18n import Lang, t
+from bot.prefs import Preferences
 from bot.services import Services
 from bot.shift import model as m
 from bot.shift.directory import Schedule, ShiftDirectory, TeamOption
 from bot.shift.members import Member, find_by_name, match_words
-from bot.shift.parser import Prefill, parse_args
+from bot.shift.parser import Prefill, parse_args, parse_clock
 from bot.shift.payload import shift_body
-from bot.shift.summary import result_of, summary_of, zone_note_key, zone_note_text
-from bot.shift.timezones import load_zone
-from bot.shift.validation import FormContext, validate_shift
+from bot.shift.summary import check_text, result_of, summary_of, zone_note_key
+from bot.shift.text import fold
+from bot.shift.timezones import graph_time, load_zone
+from bot.shift.validation import MIN_DURATION, FormContext, format_duration, typed_span, validate_shift
 from bot.turn import Reply, Turn
 from cards.common import notice_card
 from cards.shift import CONFIRM_ZONE, ShiftFormState, shift_done_card, shift_form_card
 
 Clock = Callable[[], datetime]
+SkippedTeams = dict[str, tuple[str, str]]  # "Team (reason)" -> (team id, reason)
+# Teams whose schedule is read at once when looking for one to open on. Shifts' limit (4 requests/s) is per team;
+# 10 at once finds a ready team among 60 in 6 rounds of reads at worst, within Teams' 5 s.
+TEAMS_AT_ONCE = 10
+log = logging.getLogger("managerdesk.shift")
+ZONE_CHECKS = frozenset({"gap", "fold"})  # daylight-saving readings; the other checks are the scheduler's
 
 
 class ShiftUnavailable(Exception):
     """The form cannot be opened: the message (already worded) says why."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason or message  # a few words, for a list of teams that were skipped
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,7 @@ class TeamData:
     schedule: Schedule
     members: list[Member]
     groups: list[tuple[str, str]]  # (name, id)
+    group_members: dict[str, list[str]]  # group id -> the user ids in it
 
     def context(self, zone: str) -> dict[str, Any]:
         return {
@@ -51,6 +63,7 @@ class TeamData:
             "zone": zone,
             "members": [[member.name, member.user_id] for member in self.members],
             "groups": [list(group) for group in self.groups],
+            "groupMembers": self.group_members,
         }
 
 
@@ -61,55 +74,96 @@ class ShiftFlow(FormFlow):
     def __init__(self, services: Services, *, now: Clock | None = None) -> None:
         super().__init__(services)
         self.directory = ShiftDirectory(services.graph)
-        self.now: Clock = now or (lambda: datetime.now(UTC))
+        self.prefs = Preferences(services.storage)
+        fixed = services.settings.fixed_now
+        self.now: Clock = now or ((lambda: datetime.fromisoformat(fixed)) if fixed else (lambda: datetime.now(UTC)))
 
     # --- /shift ------------------------------------------------------------------------------------------
     async def start(self, turn: Turn, args: str) -> Reply:
         try:
             with deadline(ACTION_BUDGET_SECONDS):
-                teams = await self._team_choices(turn)
-                data = await self._team_data(turn, *teams[0])
+                teams, args = await self._team_choices(turn, args)
+                data, skipped = await self._first_schedulable(turn, teams)
         except ShiftUnavailable as problem:
             return Reply.new_card(notice_card(turn.lang, t(turn.lang, "shift.title"), [problem.message]))
         except GraphError as error:
             view = self.explain(error, turn.lang)
-            lines = [t(turn.lang, "shift.open_failed"), view.banner or ""]
+            view.request_id = None  # the notice shows the error's own
+            lines = [t(turn.lang, "shift.open_failed"), view.banner or "", *view.details(turn.lang)]
             card = notice_card(turn.lang, t(turn.lang, "shift.title"), lines, error.request_id)
             return Reply.new_card(card)
         zone = self._zone_name(turn, data.schedule)
         values, notices = self._prefill(turn, args, data, zone)
+        if skipped:
+            notices.insert(0, t(turn.lang, "shift.skipped", teams="; ".join(skipped)))
         context = data.context(zone)
-        context.update(teams=[[team.name, team.team_id] for team, _ in teams], notices=notices)
+        unusable = {team_id for team_id, _ in skipped.values()}
+        offered = [[team.name, team.team_id] for team in teams if team.team_id not in unusable]
+        context.update(teams=offered, notices=notices)
         return await self.open(turn, values, **context)
 
-    async def _team_choices(self, turn: Turn) -> list[tuple[TeamOption, Schedule]]:
-        """In a channel, its team (if Shifts is ready there); elsewhere the joined teams with Shifts ready."""
+    async def _team_choices(self, turn: Turn, args: str) -> tuple[list[TeamOption], str]:
+        """The teams to offer, the one to try first at the front, and the arguments left once a team named in
+        them is taken out. In a channel, its team; elsewhere the joined teams: the one the command names, else
+        the one the manager used last, then the others by name."""
         if turn.conversation_type == "channel":
-            return [await self._channel_team(turn)]
-        teams = await self.directory.schedulable_teams(turn.user)
-        if not teams:
+            return [await self._channel_team(turn)], args
+        teams = await self.directory.joined_teams(turn.user)
+        named, args = _named_team(args, teams)
+        last = await self.prefs.get(turn.user.aad_object_id, "team")
+        first = named or next((team for team in teams if team.team_id == last), None)
+        ordered = [first, *(team for team in teams if team != first)] if first else teams
+        if not ordered:
             raise ShiftUnavailable(t(turn.lang, "shift.no_teams"))
-        return teams
+        return ordered, args
 
-    async def _channel_team(self, turn: Turn) -> tuple[TeamOption, Schedule]:
+    async def _first_schedulable(self, turn: Turn, teams: list[TeamOption]) -> tuple[TeamData, SkippedTeams]:
+        """The first team, in order, that can be scheduled, reading a few teams at a time and no further than
+        needed: a manager in 60 teams is answered after a handful of reads, not 60. The teams found unusable on
+        the way are returned, each with the plain reason, for the card to name."""
+        skipped: SkippedTeams = {}
+        for start in range(0, len(teams), TEAMS_AT_ONCE):
+            batch = teams[start : start + TEAMS_AT_ONCE]
+            found = await asyncio.gather(*(self._try_team(turn, team) for team in batch))
+            for team, result in zip(batch, found, strict=True):
+                if isinstance(result, TeamData):
+                    return result, skipped
+                named = t(turn.lang, "shift.skipped_team", team=team.name, reason=result.reason)
+                skipped[named] = (team.team_id, result.message)
+        if len(teams) == 1 and skipped:
+            raise ShiftUnavailable(next(iter(skipped.values()))[1])
+        raise ShiftUnavailable(t(turn.lang, "shift.no_teams_ready", teams="; ".join(skipped)))
+
+    async def _try_team(self, turn: Turn, team: TeamOption) -> TeamData | ShiftUnavailable:
+        try:
+            return await self._team_data(turn, team)
+        except ShiftUnavailable as problem:
+            return problem
+        except (GraphForbidden, GraphNotFound):
+            message = t(turn.lang, "shift.cannot_read", team=team.name)
+            return ShiftUnavailable(message, t(turn.lang, "shift.reason_cannot_read"))
+
+    async def _channel_team(self, turn: Turn) -> TeamOption:
         team_id = await turn.resolve_team_group_id()
         if not team_id:
             raise ShiftUnavailable(t(turn.lang, "shift.no_team_here"))
         joined = {team.team_id: team for team in await self.directory.joined_teams(turn.user)}
         team = joined.get(team_id) or TeamOption(team_id, t(turn.lang, "shift.this_team"))
-        schedule = await self.directory.schedule(turn.user, team_id)
-        if not schedule.ready:
-            status = {"enabled": str(schedule.enabled).lower(), "status": schedule.provision_status}
-            raise ShiftUnavailable(t(turn.lang, "shift.not_scheduled", team=team.name, **status))
-        return team, schedule
+        return team
 
     async def _team_data(self, turn: Turn, team: TeamOption, schedule: Schedule | None = None) -> TeamData:
         schedule = schedule or await self.directory.schedule(turn.user, team.team_id)
-        members = await self.directory.members(turn.user, team.team_id)
-        groups = [(g.name, g.group_id) for g in await self.directory.active_groups(turn.user, team.team_id)]
-        if not groups:
-            raise ShiftUnavailable(t(turn.lang, "shift.no_groups", team=team.name))
-        return TeamData(team, schedule, members, groups)
+        if not schedule.ready:
+            message = t(turn.lang, "shift.not_scheduled", team=team.name)
+            raise ShiftUnavailable(message, t(turn.lang, "shift.reason_not_set_up"))
+        members, active = await asyncio.gather(
+            self.directory.members(turn.user, team.team_id), self.directory.active_groups(turn.user, team.team_id)
+        )
+        if not active:
+            message = t(turn.lang, "shift.no_groups", team=team.name)
+            raise ShiftUnavailable(message, t(turn.lang, "shift.reason_no_groups"))
+        groups = [(g.name, g.group_id) for g in active]
+        return TeamData(team, schedule, members, groups, {g.group_id: sorted(g.user_ids) for g in active})
 
     @staticmethod
     def _zone_name(turn: Turn, schedule: Schedule) -> str:
@@ -127,9 +181,11 @@ class ShiftFlow(FormFlow):
             if match.ambiguous:
                 names = ", ".join(candidate.name for candidate in match.ambiguous)
                 notices.append(t(turn.lang, "shift.ambiguous", words=match.ambiguous_words, names=names))
-        if words:
-            notices.append(t(turn.lang, "shift.unparsed", words=" ".join(words)))
-        return _values_of(parsed, member, data, today.isoformat()), notices
+        values = _values_of(parsed, member, data, today.isoformat())
+        if words:  # offered as the shift's notes, where the manager can keep, move or delete them
+            values[m.NOTES] = " ".join(words)
+            notices.append(t(turn.lang, "shift.leftover_notes", words=values[m.NOTES]))
+        return values, notices
 
     @staticmethod
     def _mentioned_member(turn: Turn, text: str, data: TeamData) -> tuple[str, Member | None, list[str]]:
@@ -166,6 +222,7 @@ class ShiftFlow(FormFlow):
             return Reply.in_place(self.render_form(record, turn.lang, self.explain(error, turn.lang)))
         self._use_team(record, data, self._zone_name(turn, data.schedule))
         await self.forms.save(record)
+        await self.prefs.remember(turn.user.aad_object_id, team=data.team.team_id)
         view = FormView(banner=t(turn.lang, "shift.team_loaded", team=data.team.name), banner_color="Good")
         return Reply.in_place(self.render_form(record, turn.lang, view))
 
@@ -191,24 +248,32 @@ class ShiftFlow(FormFlow):
     def render_form(self, record: FormRecord, lang: Lang, view: FormView) -> dict[str, Any]:
         context = record.context
         zone = str(context.get("zone") or "UTC")
-        zone_notes = []
-        if view.mode == CONFIRM_ZONE:
-            zone_notes = [zone_note_text(note, zone, lang) for note in context.get("zoneNotesShown") or []]
+        shown = context.get("checksShown") or [] if view.mode == CONFIRM_ZONE else []
+        names = self._names_of(record)
+        span = typed_span(record.values, load_zone(zone))
+        duration = ""
+        if span is not None and span[1] - span[0] >= MIN_DURATION:
+            duration = t(lang, "shift.duration", duration=format_duration(span[1] - span[0], lang))
         state = ShiftFormState(
             form_id=record.form_id,
             values=record.values,
             break_rows=list(record.rows.get(m.BREAKS, [])),
             teams=_pairs(context.get("teams")),
-            members=_pairs(context.get("members")),
+            members=self._members_shown(record),
             groups=_pairs(context.get("groups")),
             zone=zone,
             notices=list(context.get("notices") or []),
-            zone_notes=zone_notes,
+            zone_notes=[check_text(check, zone, names, lang) for check in shown],
+            times_only=all(check.get("kind") in ZONE_CHECKS for check in shown),
+            duration=duration,
         )
         return shift_form_card(state, view, lang)
 
     def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
-        return shift_done_card(summary_of(record.result or {}, lang), lang)
+        result = record.result or {}
+        if not isinstance(result.get("start"), str) or not isinstance(result.get("end"), str):
+            return notice_card(lang, t(lang, "shift.title"), [t(lang, "notice.stale")])  # no shift to show
+        return shift_done_card(summary_of(result, lang), lang)
 
     def validate(self, record: FormRecord, lang: Lang) -> tuple[m.ShiftPlan | None, dict[str, str]]:
         context = record.context
@@ -221,12 +286,15 @@ class ShiftFlow(FormFlow):
         return validate_shift(record.values, list(record.rows.get(m.BREAKS, [])), form_context, lang)
 
     async def create(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | FormView:
-        notes = [zone_note_key(note) for note in payload.zone_notes]
-        if notes and not (record.context.get("confirmed") and record.context.get("zoneNotesShown") == notes):
-            record.context["zoneNotesShown"] = notes
+        checks = [zone_note_key(note) for note in payload.zone_notes] + await self._checks(turn, record, payload)
+        if checks and not (record.context.get("confirmed") and record.context.get("checksShown") == checks):
+            record.context["checksShown"] = checks
             await self.forms.save(record)
-            return FormView(banner=t(turn.lang, "shift.zone_confirm"), banner_color="Warning", mode=CONFIRM_ZONE)
+            times_only = all(check["kind"] in ZONE_CHECKS for check in checks)
+            banner = t(turn.lang, "shift.zone_confirm" if times_only else "shift.checks_confirm")
+            return FormView(banner=banner, banner_color="Warning", mode=CONFIRM_ZONE)
         created = await self.directory.create_shift(turn.user, payload.team_id, shift_body(payload))
+        await self.prefs.remember(turn.user.aad_object_id, team=payload.team_id)
         return result_of(payload, created, self._names(record, payload), str(record.context.get("zone") or "UTC"))
 
     async def find_existing(self, turn: Turn, record: FormRecord, payload: m.ShiftPlan) -> dict[str, Any] | None:
@@ -244,6 +312,46 @@ class ShiftFlow(FormFlow):
         if isinstance(error, GraphNotFound):
             return FormView(banner=t(lang, "shift.err.not_found"))
         return super().explain(error, lang)
+
+    async def _checks(self, turn: Turn, record: FormRecord, plan: m.ShiftPlan) -> list[dict[str, str]]:
+        """What a scheduler wants to confirm before creating: a start in the past, a 24-hour shift typed as the
+        same start and end, a member outside the chosen group, the member's shifts or time off at that time."""
+        checks: list[dict[str, str]] = []
+        if plan.start < self.now():
+            checks.append({"kind": "past", "start": graph_time(plan.start)})
+        start_clock, end_clock = (parse_clock(str(record.values.get(key) or "")) for key in (m.START, m.END))
+        if start_clock is not None and start_clock == end_clock:
+            checks.append({"kind": "full_day"})
+        in_group = (record.context.get("groupMembers") or {}).get(plan.group_id)
+        if isinstance(in_group, list) and plan.user_id not in in_group:
+            checks.append({"kind": "group", "user": plan.user_id, "group": plan.group_id})
+        try:
+            busy = await self.directory.busy(turn.user, plan.team_id, plan.user_id, plan.start, plan.end)
+        except GraphError as error:  # a check that could not be made does not stop the manager
+            log.warning("overlap check failed status=%s request-id=%s", error.status, error.request_id)
+            busy = []
+        checks += [
+            {"kind": b.kind, "user": plan.user_id, "start": graph_time(b.start), "end": graph_time(b.end)} for b in busy
+        ]
+        return checks
+
+    @staticmethod
+    def _members_shown(record: FormRecord) -> list[tuple[str, str]]:
+        """Members follow the chosen scheduling group: once a group is picked, its members are offered (and the
+        member already picked, so that nothing chosen disappears)."""
+        members = _pairs(record.context.get("members"))
+        in_group = (record.context.get("groupMembers") or {}).get(str(record.values.get(m.GROUP) or ""))
+        if not isinstance(in_group, list) or not in_group:
+            return members
+        picked = record.values.get(m.MEMBER)
+        return [pair for pair in members if pair[1] in in_group or pair[1] == picked]
+
+    @staticmethod
+    def _names_of(record: FormRecord) -> dict[str, dict[str, str]]:
+        return {
+            "members": {user_id: name for name, user_id in _pairs(record.context.get("members"))},
+            "groups": {group_id: name for name, group_id in _pairs(record.context.get("groups"))},
+        }
 
     @staticmethod
     def _names(record: FormRecord, plan: m.ShiftPlan) -> dict[str, str]:
@@ -268,6 +376,9 @@ def _values_of(parsed: Prefill, member: Member | None, data: TeamData, today: st
     }
     if member is not None:
         values[m.MEMBER] = member.user_id
+        groups = [group_id for group_id, users in data.group_members.items() if member.user_id in users]
+        if len(groups) == 1:  # the member's only group: a one-line shift then needs a single press
+            values[m.GROUP] = groups[0]
     if parsed.start is not None:
         values[m.START] = parsed.start.strftime("%H:%M")
     if parsed.end is not None:
@@ -277,3 +388,20 @@ def _values_of(parsed: Prefill, member: Member | None, data: TeamData, today: st
     if parsed.theme:
         values[m.THEME] = parsed.theme
     return values
+
+
+def _named_team(args: str, teams: list[TeamOption]) -> tuple[TeamOption | None, str]:
+    """A joined team the command names ('/shift Contoso Retail Megan tomorrow'), longest name first, and the
+    arguments without it. Case and accents are ignored; quotes around the name are allowed."""
+    folded = fold(args)
+    if len(folded) != len(args):  # positions in the folded text must be positions in what was typed
+        return None, args
+    for team in sorted(teams, key=lambda team: -len(team.name)):
+        name = fold(team.name)
+        at = folded.find(name)
+        if name and at >= 0 and (at == 0 or not folded[at - 1].isalnum()):
+            end = at + len(name)
+            if end == len(folded) or not folded[end].isalnum():
+                rest = (args[:at].rstrip(' "“«') + " " + args[end:].lstrip(' "”»')).strip()
+                return team, rest
+    return None, args

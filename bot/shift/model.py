@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from bot.shift.timezones import ZoneNote
 
@@ -23,8 +23,8 @@ VISIBILITY = "shift.visibility"
 BREAKS = "breaks"  # the row group; a row's inputs are breaks.<row>.<field> (FormRecord.remove_row relies on it)
 BREAK_FIELDS = ("name", "start", "end", "paid", "code")
 
-PUBLISHED = "published"
-DRAFT = "draft"
+PUBLISHED: Final = "published"
+DRAFT: Final = "draft"
 Visibility = Literal["published", "draft"]
 
 # Graph documents no maximum for these strings; ours keep cards and the Shifts app readable.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_date
+
 from bot import i18n
 from bot.i18n import Lang
 
@@ -14,7 +16,7 @@ i18n.register(
         "shift.team": "Team",
         "shift.load_team": "Load this team",
         "shift.team_loaded": "Showing the members and scheduling groups of {team}.",
-        "shift.zone_hint": "Times are in {zone}. An end at or before the start is on the next day.",
+        "shift.zone_hint": "Times are in {zone}. An end earlier than the start is on the next day.",
         "shift.member": "Team member",
         "shift.member_placeholder": "Type a name",
         "shift.group": "Scheduling group",
@@ -40,10 +42,20 @@ i18n.register(
         "shift.remove_break": "Remove break {number}",
         "shift.submit": "Create shift",
         "shift.confirm": "Create with these times",
+        "shift.confirm_anyway": "Create anyway",
+        "shift.checks_confirm": "Please check before creating:",
+        "shift.check_past": "This shift starts in the past ({day}).",
+        "shift.check_full_day": "The end is the same time as the start: this is a 24-hour shift.",
+        "shift.check_group": "{member} is not in the scheduling group {group}.",
+        "shift.check_shift": "{member} already has a shift then: {when}.",
+        "shift.check_time_off": "{member} has time off then: {when}.",
+        "shift.duration": "Duration: {duration}",
+        "shift.fact_duration": "Duration",
         "shift.cancel": "Cancel",
         "shift.default_break": "Break",
         # what the command line could not use
         "shift.unparsed": "From your message, I could not use: {words}",
+        "shift.leftover_notes": "I put “{words}” in the notes: keep it, move it or delete it.",
         "shift.ambiguous": "Several members match “{words}”: {names}. Pick one below.",
         "shift.not_member": "{name} is not a member of {team}.",
         # daylight saving
@@ -53,13 +65,6 @@ i18n.register(
         "shift.zone_fold": "{typed} happens twice on {day} in {zone} (the clocks go back): the first one, "
         "{used}, is used.",
         # client-side messages
-        "shift.req_team": "Choose a team.",
-        "shift.req_visibility": "Choose publish now or save as draft.",
-        "shift.req_member": "Choose a team member.",
-        "shift.req_group": "Choose a scheduling group.",
-        "shift.req_date": "Enter the date.",
-        "shift.req_time": "Enter a time.",
-        "shift.req_break_name": "Name the break.",
         # server-side messages
         "shift.err.team_changed": "You picked another team: press “Load this team” first.",
         "shift.err.member_required": "Choose a team member.",
@@ -89,8 +94,15 @@ i18n.register(
         "chat with me to choose the team.",
         "shift.no_teams": "None of your teams has a schedule in Shifts. Set up Shifts for a team first (or ask "
         "its owner), then try again.",
-        "shift.not_scheduled": "Shifts is not set up for {team}: its schedule must be enabled and provisioned "
-        "(enabled: {enabled}, provisionStatus: {status}).",
+        "shift.not_scheduled": "Shifts is not set up for {team} yet. A team owner can set it up in the Shifts app.",
+        "shift.cannot_read": "I can't open the schedule of {team}: you may not be one of its owners.",
+        "shift.skipped": "Not offered: {teams}.",
+        "shift.skipped_team": "{team} ({reason})",
+        "shift.reason_not_set_up": "Shifts is not set up",
+        "shift.reason_no_groups": "no active scheduling group",
+        "shift.reason_cannot_read": "you can't open its schedule",
+        "shift.no_teams_ready": "None of your teams can be scheduled yet: {teams}. Set up Shifts for a team first, "
+        "or ask its owner.",
         "shift.no_groups": "{team} has no active scheduling group. Add one in Shifts first.",
         "shift.open_failed": "I could not load the team's schedule.",
         "shift.this_team": "this team",
@@ -108,7 +120,7 @@ i18n.register(
         "shift.fact_theme": "Colour",
         "shift.fact_notes": "Notes",
         "shift.fact_status": "Status",
-        "shift.fact_id": "Shift id",
+        "shift.fact_id": "Shift ID",
         "shift.fact_break": "Break",
         "shift.status_published": "Published",
         "shift.status_draft": "Draft",
@@ -124,7 +136,7 @@ i18n.register(
         "shift.team": "Équipe",
         "shift.load_team": "Charger cette équipe",
         "shift.team_loaded": "Membres et groupes de {team} affichés.",
-        "shift.zone_hint": "Heures dans le fuseau {zone}. Une fin avant ou égale au début tombe le lendemain.",
+        "shift.zone_hint": "Heures dans le fuseau {zone}. Une fin plus tôt que le début tombe le lendemain.",
         "shift.member": "Membre de l'équipe",
         "shift.member_placeholder": "Tapez un nom",
         "shift.group": "Groupe de planification",
@@ -150,9 +162,19 @@ i18n.register(
         "shift.remove_break": "Supprimer la pause {number}",
         "shift.submit": "Créer le poste",
         "shift.confirm": "Créer avec ces heures",
+        "shift.confirm_anyway": "Créer quand même",
+        "shift.checks_confirm": "Vérifiez avant de créer :",
+        "shift.check_past": "Ce poste commence dans le passé ({day}).",
+        "shift.check_full_day": "La fin est à la même heure que le début : c'est un poste de 24 heures.",
+        "shift.check_group": "{member} ne fait pas partie du groupe de planification {group}.",
+        "shift.check_shift": "{member} a déjà un poste à ce moment-là : {when}.",
+        "shift.check_time_off": "{member} est en congé à ce moment-là : {when}.",
+        "shift.duration": "Durée : {duration}",
+        "shift.fact_duration": "Durée",
         "shift.cancel": "Annuler",
         "shift.default_break": "Pause",
         "shift.unparsed": "Dans votre message, je n'ai pas pu utiliser : {words}",
+        "shift.leftover_notes": "J'ai mis « {words} » dans les notes : gardez-le, déplacez-le ou supprimez-le.",
         "shift.ambiguous": "Plusieurs membres correspondent à « {words} » : {names}. Choisissez ci-dessous.",
         "shift.not_member": "{name} n'est pas membre de {team}.",
         "shift.zone_confirm": "Vérifiez ces heures : on change d'heure ce jour-là. "
@@ -161,13 +183,6 @@ i18n.register(
         "{used} est retenu.",
         "shift.zone_fold": "{typed} a lieu deux fois le {day} dans le fuseau {zone} (on recule l'heure) : "
         "la première, {used}, est retenue.",
-        "shift.req_team": "Choisissez une équipe.",
-        "shift.req_visibility": "Choisissez publier maintenant ou brouillon.",
-        "shift.req_member": "Choisissez un membre de l'équipe.",
-        "shift.req_group": "Choisissez un groupe de planification.",
-        "shift.req_date": "Saisissez la date.",
-        "shift.req_time": "Saisissez une heure.",
-        "shift.req_break_name": "Nommez la pause.",
         "shift.err.team_changed": "Vous avez choisi une autre équipe : appuyez d'abord sur « Charger cette équipe ».",
         "shift.err.member_required": "Choisissez un membre de l'équipe.",
         "shift.err.member_unknown": "Cette personne n'est pas membre de l'équipe.",
@@ -196,8 +211,16 @@ i18n.register(
         "une conversation avec moi pour choisir l'équipe.",
         "shift.no_teams": "Aucune de vos équipes n'a de planning dans Shifts. Configurez d'abord Shifts pour une "
         "équipe (ou demandez à son propriétaire), puis réessayez.",
-        "shift.not_scheduled": "Shifts n'est pas configuré pour {team} : son planning doit être activé et "
-        "provisionné (enabled : {enabled}, provisionStatus : {status}).",
+        "shift.not_scheduled": "Shifts n'est pas encore configuré pour {team}. Un propriétaire de l'équipe peut le "
+        "faire dans l'application Shifts.",
+        "shift.cannot_read": "Je ne peux pas ouvrir le planning de {team} : vous n'en êtes peut-être pas propriétaire.",
+        "shift.skipped": "Non proposées : {teams}.",
+        "shift.skipped_team": "{team} ({reason})",
+        "shift.reason_not_set_up": "Shifts n'est pas configuré",
+        "shift.reason_no_groups": "aucun groupe de planification actif",
+        "shift.reason_cannot_read": "planning inaccessible",
+        "shift.no_teams_ready": "Aucune de vos équipes ne peut encore être planifiée : {teams}. Configurez d'abord "
+        "Shifts pour une équipe, ou demandez à son propriétaire.",
         "shift.no_groups": "{team} n'a aucun groupe de planification actif. Ajoutez-en un dans Shifts d'abord.",
         "shift.open_failed": "Je n'ai pas pu charger le planning de l'équipe.",
         "shift.this_team": "cette équipe",
@@ -214,7 +237,7 @@ i18n.register(
         "shift.fact_theme": "Couleur",
         "shift.fact_notes": "Notes",
         "shift.fact_status": "Statut",
-        "shift.fact_id": "Id du poste",
+        "shift.fact_id": "ID du poste",
         "shift.fact_break": "Pause",
         "shift.status_published": "Publié",
         "shift.status_draft": "Brouillon",
@@ -227,22 +250,7 @@ i18n.register(
     },
 )
 
-_WEEKDAYS: dict[Lang, tuple[str, ...]] = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-}
-_MONTHS: dict[Lang, tuple[str, ...]] = {
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin",
-        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-    ),
-}  # fmt: skip
-
 
 def format_day(day: date, lang: Lang) -> str:
-    """'Monday 11 March 2019' / 'lundi 11 mars 2019'."""
-    return f"{_WEEKDAYS[lang][day.weekday()]} {day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+    """'Monday 11 March 2019' / 'lundi 11 mars 2019', by Babel's CLDR names."""
+    return str(format_date(day, "EEEE d MMMM y", locale=lang))

@@ -15,6 +15,7 @@ from bot.shift import model as m
 from bot.shift.strings import format_day
 from bot.shift.themes import theme_name
 from bot.shift.timezones import ZoneNote, graph_time, load_zone, offset_label, parse_graph_time
+from bot.shift.validation import format_duration
 from cards.shift import ShiftSummary
 
 
@@ -48,6 +49,7 @@ def summary_of(result: dict[str, Any], lang: Lang) -> ShiftSummary:
         (t(lang, "shift.fact_group"), result.get("group") or ""),
         (t(lang, "shift.fact_date"), format_day(start.date(), lang)),
         (t(lang, "shift.fact_time"), time_range(start, end, str(zone), lang)),
+        (t(lang, "shift.fact_duration"), format_duration(end - start, lang)),
     ]
     if result.get("label"):
         pairs.append((t(lang, "shift.fact_label"), result["label"]))
@@ -98,3 +100,24 @@ def zone_note_text(note: dict[str, str], zone: str, lang: Lang) -> str:
     shown_used = f"{used.strftime('%H:%M')} ({offset_label(used)})"
     key = "shift.zone_gap" if note["kind"] == "gap" else "shift.zone_fold"
     return t(lang, key, typed=typed.strftime("%H:%M"), day=format_day(typed.date(), lang), zone=zone, used=shown_used)
+
+
+def check_text(check: dict[str, str], zone: str, names: dict[str, dict[str, str]], lang: Lang) -> str:
+    """One thing the manager is asked to confirm before the shift is created (see ShiftFlow._checks)."""
+    kind = check.get("kind")
+    if kind in ("gap", "fold"):
+        return zone_note_text(check, zone, lang)
+    if kind == "past":
+        start = parse_graph_time(check["start"]).astimezone(load_zone(zone))
+        return t(lang, "shift.check_past", day=f"{format_day(start.date(), lang)} {start.strftime('%H:%M')}")
+    if kind == "full_day":
+        return t(lang, "shift.check_full_day")
+    member = names["members"].get(check.get("user", ""), check.get("user", ""))
+    if kind == "group":
+        return t(lang, "shift.check_group", member=member, group=names["groups"].get(check["group"], check["group"]))
+    local = load_zone(zone)
+    start = parse_graph_time(check["start"]).astimezone(local)
+    end = parse_graph_time(check["end"]).astimezone(local)
+    when = f"{format_day(start.date(), lang)}, {time_range(start, end, zone, lang)}"
+    key = "shift.check_time_off" if kind == "timeOff" else "shift.check_shift"
+    return t(lang, key, member=member, when=when)

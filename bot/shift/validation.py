@@ -12,6 +12,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import i18n
 from bot.i18n import Lang, t
 from bot.shift import model as m
 from bot.shift import strings as _strings  # noqa: F401 (registers the messages used here)
@@ -165,7 +166,7 @@ def _check_breaks(
         start = check.instant(start_day, start_clock, zone)
         end = check.instant(next_day_if_not_after(start_day, end_clock, start_clock), end_clock, zone)
         where = m.break_input(row, "start")
-        if end <= start:
+        if end <= start or end_clock == start_clock:  # the same time twice is an empty break, not 24 hours
             check.fail(where, "shift.err.break_empty", number=number)
         elif start < shift[0] or end > shift[1]:
             check.fail(where, "shift.err.break_outside", number=number)
@@ -184,9 +185,15 @@ def parse_date(text: str) -> date | None:
 
 
 def format_duration(length: timedelta, lang: Lang) -> str:
-    minutes = int(length.total_seconds() // 60)
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    if hours and rest:
-        return f"{sign}{hours} h {rest:02d}" if lang == "fr" else f"{sign}{hours} h {rest} min"
-    return f"{sign}{hours} h" if hours else f"{sign}{rest} min"
+    """'8 hours, 30 minutes' / '8 heures et 30 minutes' (Babel's plural rules)."""
+    return i18n.duration(lang, int(length.total_seconds() // 60))
+
+
+def typed_span(values: dict[str, Any], zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The shift's UTC start and end as typed so far, when the date and both times can be read."""
+    check = _Check(values, "en")
+    day, start_clock, end_clock = _check_when(check)
+    if day is None or start_clock is None or end_clock is None:
+        return None
+    start = to_utc(day, start_clock, zone).utc
+    return start, to_utc(next_day_if_not_after(day, end_clock, start_clock), end_clock, zone).utc

@@ -214,23 +214,28 @@ def parameterized_config(
     )
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A threaded stand-in's handler that answers JSON and keeps test output quiet (for endpoints the SDK or MSAL
+    call with blocking requests, which an aiohttp server on the test's own event loop could not answer)."""
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 def _handler_for(issuer: BotFrameworkIssuer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
             issuer.hits.append(self.path)
             routes = {METADATA_PATH: issuer.metadata, JWKS_PATH: issuer.jwks}
             body = routes.get(self.path)
             self._send(200, body()) if body else self._send(404, {"error": "not found"})
-
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-            pass
 
     return Handler

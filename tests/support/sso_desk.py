@@ -24,6 +24,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from botframework.connector.auth import ChannelValidation, JwtTokenExtractor
+from cryptography.fernet import Fernet
 
 from bot import teams_edge
 from bot.auth.scopes import CUSTOMER_SCOPES
@@ -42,6 +43,8 @@ APP_ID = "7c1f6a2e-5b3d-4c8e-9f10-2a3b4c5d6e7f"
 CLIENT_SECRET = "Qm9~fake.client-secret_value_77"
 CONNECTION = "graph-sso"
 PROBE = Command(name="probe", name_fr="sonde", aliases=(), description_en="probe", description_fr="sonde")
+
+STATE_KEY = Fernet.generate_key().decode()  # secrets at rest (required outside dev mode)
 
 
 @dataclass
@@ -221,6 +224,7 @@ async def sso_desk(
             dev_signing_key=str(tmp_path / "dev-key.pem"),
             graph_retry_budget_seconds=1.0,
             graph_timeout_seconds=2.0,
+            state_encryption_key=STATE_KEY,
         )
         settings = replace(settings, **(settings_overrides or {}))
         app = await teams_edge.create_app(

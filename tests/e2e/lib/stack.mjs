@@ -266,5 +266,10 @@ export function sandboxControls(stack) {
       if (!response.ok) throw new Error(`sandbox request log answered ${response.status}`);
       return response.json();
     },
+    /** Makes the sandbox answer requests matching `fault.match` as told (see sandbox/faults.py); reset clears it. */
+    async inject(fault) {
+      const response = await fetch(`${base}/faults`, { method: 'POST', body: JSON.stringify(fault) });
+      if (response.status !== 201) throw new Error(`sandbox fault answered ${response.status}`);
+    },
   };
 }
