@@ -1,7 +1,7 @@
 """The requests inbox, the time-off confirmation and the alerts (digest, notice) cards.
 
 Pure functions of already-worded view models and a language; they import no feature. Names, notes and labels
-that come from people or Graph are shown literally (TextRuns never render markdown), never as markup."""
+that come from people or Graph are shown literally (cards.common's literal and facts), never as markup."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import microsoft_teams.cards as ac
 
 from bot import i18n
 from bot.i18n import Lang, t
-from cards.common import envelope, heading, paragraph
+from cards.common import envelope, facts, heading, literal, paragraph
 from cards.forms import execute, text_field
 
 VERB_APPROVE = "requests.approve"
@@ -26,7 +26,6 @@ i18n.register(
         "requests.card.message": "Message to {name} (optional)",
         "requests.card.open_inbox": "Open my requests",
         "requests.card.reference": "Reference for your admin: {request_id}",
-        "requests.card.label": "{label}: ",
     },
     fr={
         "requests.card.approve": "Approuver",
@@ -34,7 +33,6 @@ i18n.register(
         "requests.card.message": "Message pour {name} (facultatif)",
         "requests.card.open_inbox": "Ouvrir mes demandes",
         "requests.card.reference": "Référence pour votre administrateur : {request_id}",
-        "requests.card.label": "{label} : ",
     },
 )
 
@@ -72,17 +70,8 @@ class InboxView:
 Color = Literal["Default", "Good", "Warning", "Attention"]
 
 
-def literal(text: str, *, bold: bool = False, subtle: bool = False, color: Color | None = None) -> ac.RichTextBlock:
-    """Text shown exactly as written: no markdown, links or images (it may hold names and notes)."""
-    run = ac.TextRun(text=text, weight="Bolder" if bold else None, is_subtle=subtle or None, color=color)
-    inlines: list[ac.CardElement] = [run]
-    return ac.RichTextBlock(inlines=inlines)
-
-
-def labelled(line: Line, lang: Lang) -> ac.RichTextBlock:
-    label = t(lang, "requests.card.label", label=line.label)
-    inlines: list[ac.CardElement] = [ac.TextRun(text=label, weight="Bolder"), ac.TextRun(text=line.value)]
-    return ac.RichTextBlock(inlines=inlines, spacing="None")
+def lines_of(lines: list[Line], lang: Lang) -> ac.Container:
+    return facts([(line.label, line.value) for line in lines], lang)
 
 
 def message_input_id(request_id: str) -> str:
@@ -90,8 +79,7 @@ def message_input_id(request_id: str) -> str:
 
 
 def _item(item: RequestItem, inbox_id: str, lang: Lang) -> ac.Container:
-    body: list[ac.CardElement] = [literal(item.title, bold=True)]
-    body += [labelled(line, lang) for line in item.lines]
+    body: list[ac.CardElement] = [literal(item.title, weight="Bolder"), lines_of(item.lines, lang)]
     body += [literal(warning, color="Warning") for warning in item.warnings]
     if item.outcome:
         color: Color = "Good" if item.outcome_good else "Attention"
@@ -100,7 +88,7 @@ def _item(item: RequestItem, inbox_id: str, lang: Lang) -> ac.Container:
         body.append(paragraph(t(lang, "requests.card.reference", request_id=item.reference), subtle=True))
     if item.action_data is not None:
         input_id = message_input_id(item.request_id)
-        body += text_field(input_id, t(lang, "requests.card.message", name=item.sender_name), max_length=500)
+        body += text_field(input_id, t(lang, "requests.card.message", name=item.sender_name), multiline=True)
         data = {**item.action_data, "input": input_id}
         approve = execute(t(lang, "requests.card.approve"), VERB_APPROVE, inbox_id, extra=data, style="positive")
         decline = execute(t(lang, "requests.card.decline"), VERB_DECLINE, inbox_id, extra=data, style="destructive")
@@ -134,7 +122,7 @@ def digest_card(view: DigestView, lang: Lang) -> dict[str, Any]:
 
 
 def result_card(title: str, lines: list[Line], lang: Lang, note: str | None = None) -> dict[str, Any]:
-    body: list[ac.CardElement] = [heading(title), *(labelled(line, lang) for line in lines)]
+    body: list[ac.CardElement] = [heading(title), lines_of(lines, lang)]
     if note:
         body.append(literal(note, color="Warning"))
     return envelope(body)

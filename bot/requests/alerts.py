@@ -26,13 +26,13 @@ from cachetools import TTLCache
 
 from bot import i18n
 from bot.auth.tokens import UserIdentity
-from bot.i18n import Lang, language_of, t
+from bot.i18n import Lang, language_of, t, tn
 from bot.outbound import ConversationGone, ConversationRef
 from bot.requests.claims import Claims
 from bot.requests.describe import kind_of, name_of, what_of
 from bot.requests.model import COLLECTIONS, ChangeRequest, Span, TeamInbox
 from bot.requests.service import RequestsService
-from bot.requests.strings import day, plural, shift_text, time_range
+from bot.requests.strings import day, shift_text, time_range
 from bot.services import Services
 from bot.shift.directory import TeamOption
 from bot.shift.timezones import load_zone
@@ -273,7 +273,7 @@ class Alerts:
             pending += [_line(inbox, request, zone, lang) for request in inbox.requests]
             for span in await self.service.open_shifts(manager.user, team.team_id):
                 if span.open_slots > 0 and soon[0] <= span.start < soon[1]:
-                    slots = plural(lang, "alerts.slots", span.open_slots)
+                    slots = tn(lang, "alerts.slots", span.open_slots)
                     open_lines.append(f"{team.name}: {_shift(span, zone, lang)}, {slots}")
             team_drafts = await self.service.drafts_between(manager.user, team.team_id, *week)
             if team_drafts and not inbox.names:
@@ -283,12 +283,12 @@ class Alerts:
             return None
         sections = []
         if pending:
-            sections.append((plural(lang, "alerts.pending", len(pending)), pending))
+            sections.append((tn(lang, "alerts.pending", len(pending)), pending))
         if open_lines:
-            sections.append((plural(lang, "alerts.open", len(open_lines)), open_lines))
+            sections.append((tn(lang, "alerts.open", len(open_lines)), open_lines))
         if drafts:
             end = week_start + timedelta(days=6)
-            title = plural(lang, "alerts.drafts", len(drafts), start=day(week_start, lang), end=day(end, lang))
+            title = tn(lang, "alerts.drafts", len(drafts), start=day(week_start, lang), end=day(end, lang))
             sections.append((title, drafts))
         return DigestView(t(lang, "alerts.digest_title"), sections, t(lang, "alerts.footer"))
 
@@ -311,7 +311,7 @@ class Alerts:
             if not inbox.names:
                 await self._describe_team(manager, inbox)
             lines.append(_line(inbox, request, zone, lang))
-        view = DigestView(plural(lang, "alerts.new", len(lines)), [("", lines)], t(lang, "alerts.footer"))
+        view = DigestView(tn(lang, "alerts.new", len(lines)), [("", lines)], t(lang, "alerts.footer"))
         try:
             await self._send(manager, digest_card(view, lang))
         except Exception:

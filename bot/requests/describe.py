@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Lang, t
+from bot.i18n import Lang, t, tn
 from bot.requests.model import ChangeRequest, Span, TeamInbox
-from bot.requests.strings import moment, plural, shift_text, time_range
+from bot.requests.strings import moment, shift_text, time_range
 from cards.requests import Line, RequestItem
 
 
@@ -83,7 +83,7 @@ def _warnings(inbox: TeamInbox, request: ChangeRequest, zone: ZoneInfo, lang: La
     if conflicts:
         shifts = "; ".join(_shift(span, zone, lang) for span in conflicts)
         name = name_of(inbox, request.sender_id)
-        warnings.append(plural(lang, "requests.conflict", len(conflicts), name=name, shifts=shifts))
+        warnings.append(tn(lang, "requests.conflict", len(conflicts), name=name, shifts=shifts))
     if request.waiting_for_recipient:
         warnings.append(t(lang, "requests.waiting", name=name_of(inbox, request.recipient_id)))
     return warnings

@@ -18,12 +18,11 @@ from typing import Any
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphUnavailable
-from bot.i18n import Lang, t
+from bot.i18n import Lang, t, tn
 from bot.requests.claims import Claims
 from bot.requests.describe import describe
 from bot.requests.model import COLLECTIONS, Action, Collection, TeamInbox
 from bot.requests.service import RequestsService
-from bot.requests.strings import plural
 from bot.services import Services
 from bot.shift.directory import TeamOption
 from bot.shift.timezones import load_zone
@@ -90,7 +89,7 @@ class Inbox:
             zone = load_zone(turn.timezone, found.zone)
             for request in sorted(found.requests, key=lambda r: r.sent_at or datetime.min.replace(tzinfo=UTC)):
                 items.append(describe(found, request, zone, turn.lang, show_team=len(teams) > 1))
-        summary = plural(turn.lang, "requests.count", len(items)) if items else t(turn.lang, "requests.none")
+        summary = tn(turn.lang, "requests.count", len(items)) if items else t(turn.lang, "requests.none")
         if len(items) > MAX_ITEMS:  # a Teams card holds about 28 KB: the oldest first, the rest next time
             notes.append(t(turn.lang, "requests.more", shown=MAX_ITEMS, left=len(items) - MAX_ITEMS))
             items = items[:MAX_ITEMS]

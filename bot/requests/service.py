@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
-from bot.graph.errors import GraphError
+from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound
 from bot.requests.model import COLLECTIONS, Action, ChangeRequest, Collection, Reason, Span, TeamInbox
 from bot.shift.directory import ShiftDirectory, TeamOption
 from bot.shift.timezones import graph_time
@@ -35,12 +35,21 @@ class RequestsService:
 
     # --- which teams ---------------------------------------------------------------------------------------
     async def owned_teams(self, user: UserIdentity) -> list[tuple[TeamOption, str]]:
-        """(team, schedule time zone) for the joined teams the user owns whose schedule is ready."""
-        found = []
-        for team, schedule in await self.directory.schedulable_teams(user):
-            if await self.is_owner(user, team.team_id):
-                found.append((team, schedule.time_zone or ""))
-        return found
+        """(team, schedule time zone) for the joined teams the user owns whose schedule is ready; 4 teams at a time."""
+        gate = asyncio.Semaphore(MAX_IN_FLIGHT_PER_TEAM)
+
+        async def owned(team: TeamOption) -> tuple[TeamOption, str] | None:
+            async with gate:
+                try:
+                    schedule = await self.directory.schedule(user, team.team_id)
+                    if not schedule.ready or not await self.is_owner(user, team.team_id):
+                        return None
+                except (GraphForbidden, GraphNotFound):
+                    return None
+                return team, schedule.time_zone or ""
+
+        found = await asyncio.gather(*(owned(team) for team in await self.directory.joined_teams(user)))
+        return [pair for pair in found if pair is not None]
 
     async def is_owner(self, user: UserIdentity, team_id: str) -> bool:
         member_filter = f"(microsoft.graph.aadUserConversationMember/userId eq '{user.aad_object_id}')"

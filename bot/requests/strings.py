@@ -1,12 +1,11 @@
-"""Every user-visible string of the requests feature in English and French, plurals (CLDR rules through Babel)
-and dates in the reader's language and time zone."""
+"""Every user-visible string of the requests feature in English and French (plurals through bot.i18n.tn) and
+dates in the reader's language and time zone."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from babel.dates import format_date, format_datetime
 
 from bot import i18n
@@ -117,13 +116,6 @@ i18n.register(
         "fois celles-ci traitées.",
     },
 )
-
-
-def plural(lang: Lang, key: str, count: int, **values: object) -> str:
-    """`key.one`, `key.many` or `key.other`, chosen by the language's CLDR plural rule."""
-    form = Locale.parse(lang).plural_form(count)
-    chosen = f"{key}.{form}" if f"{key}.{form}" in i18n.keys() else f"{key}.other"
-    return t(lang, chosen, count=count, **values)
 
 
 def moment(value: datetime, zone: ZoneInfo, lang: Lang) -> str:

@@ -18,12 +18,12 @@ from bot import i18n
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphUnavailable
-from bot.i18n import Lang, t
+from bot.i18n import Lang, t, tn
 from bot.requests.claims import Claims
 from bot.requests.inbox import explain
 from bot.requests.model import Reason, parse_time
 from bot.requests.service import RequestsService
-from bot.requests.strings import day, plural, shift_text, time_range
+from bot.requests.strings import day, shift_text, time_range
 from bot.shift.members import Member, match_words
 from bot.shift.text import fold
 from bot.shift.timezones import load_zone
@@ -269,7 +269,7 @@ class TimeOffDesk:
         note = None
         if overlapping:
             text = "; ".join(shift_text(s.label, s.start, s.end, zone, lang) for s in overlapping)
-            note = plural(lang, "timeoff.conflict", len(overlapping), name=target.member.name, shifts=text)
+            note = tn(lang, "timeoff.conflict", len(overlapping), name=target.member.name, shifts=text)
         title = t(lang, "timeoff.done") if booked else t(lang, "timeoff.already")
         return result_card(title, lines, lang, note)
 
