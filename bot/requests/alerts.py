@@ -32,7 +32,7 @@ from bot.requests.claims import Claims
 from bot.requests.describe import kind_of, name_of, what_of
 from bot.requests.model import COLLECTIONS, ChangeRequest, Span, TeamInbox
 from bot.requests.service import RequestsService
-from bot.requests.strings import day, shift_text, time_range
+from bot.requests.strings import day, shift_text, time_range, zone_of
 from bot.services import Services
 from bot.shift.directory import TeamOption
 from bot.shift.timezones import load_zone
@@ -174,7 +174,7 @@ class Alerts:
             name=turn.user.name,
             ref=turn.reference,
             lang=turn.lang,
-            zone=str(load_zone(turn.timezone, manager.zone if manager else None)),
+            zone=str(zone_of(turn.timezone, manager.zone if manager else None)),
             enabled=manager.enabled if manager else True,
         )
         if manager is None or fresh.to_json() != manager.to_json():

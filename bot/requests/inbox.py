@@ -23,9 +23,9 @@ from bot.requests.claims import Claims
 from bot.requests.describe import describe
 from bot.requests.model import COLLECTIONS, Action, Collection, TeamInbox
 from bot.requests.service import RequestsService
+from bot.requests.strings import zone_of
 from bot.services import Services
 from bot.shift.directory import TeamOption
-from bot.shift.timezones import load_zone
 from bot.turn import Reply, Turn
 from cards.common import notice_card
 from cards.requests import InboxView, Line, RequestItem, inbox_card, message_input_id
@@ -86,7 +86,7 @@ class Inbox:
                     raise found
                 notes.append(t(turn.lang, "requests.team_failed", team=team.name))
                 continue
-            zone = load_zone(turn.timezone, found.zone)
+            zone = zone_of(turn.timezone, found.zone)
             for request in sorted(found.requests, key=lambda r: r.sent_at or datetime.min.replace(tzinfo=UTC)):
                 items.append(describe(found, request, zone, turn.lang, show_team=len(teams) > 1))
         summary = tn(turn.lang, "requests.count", len(items)) if items else t(turn.lang, "requests.none")

@@ -10,6 +10,9 @@ from babel.dates import format_date, format_datetime
 
 from bot import i18n
 from bot.i18n import Lang, t
+from bot.shift.timezones import load_zone
+
+MAX_ZONE_NAME = 64  # the longest IANA names are about 30 characters
 
 i18n.register(
     en={
@@ -116,6 +119,11 @@ i18n.register(
         "fois celles-ci traitées.",
     },
 )
+
+
+def zone_of(*names: object) -> ZoneInfo:
+    """The first usable IANA zone among `names` (the activity's localTimezone may be anything), else UTC."""
+    return load_zone(*(name for name in names if isinstance(name, str) and 0 < len(name) <= MAX_ZONE_NAME))
 
 
 def moment(value: datetime, zone: ZoneInfo, lang: Lang) -> str:

@@ -23,7 +23,7 @@ from bot.requests.claims import Claims
 from bot.requests.inbox import explain
 from bot.requests.model import Reason, parse_time
 from bot.requests.service import RequestsService
-from bot.requests.strings import day, shift_text, time_range
+from bot.requests.strings import day, shift_text, time_range, zone_of
 from bot.shift.members import Member, match_words
 from bot.shift.text import fold
 from bot.shift.timezones import load_zone
@@ -197,7 +197,7 @@ class TimeOffDesk:
         lang = turn.lang
         if not args.strip():
             raise Unusable(t(lang, "timeoff.usage"))
-        today = self.now().astimezone(load_zone(turn.timezone)).date()
+        today = self.now().astimezone(zone_of(turn.timezone)).date()
         command = parse_command(args, today, lang)
         if command.first is None or command.last is None:
             raise Unusable(t(lang, "timeoff.no_dates"))
@@ -257,7 +257,7 @@ class TimeOffDesk:
         self, turn: Turn, target: Target, reason: Reason, start: datetime, end: datetime, booked: bool
     ) -> dict[str, object]:
         lang = turn.lang
-        zone = load_zone(turn.timezone, str(target.zone))
+        zone = zone_of(turn.timezone, str(target.zone))
         lines = [
             Line(t(lang, "timeoff.fact_team"), target.team_name),
             Line(t(lang, "timeoff.fact_member"), target.member.name),
