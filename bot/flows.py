@@ -143,6 +143,12 @@ class FormFlow(ABC):
         log.warning("%s has no find_existing: an unknown outcome is sent again", self.kind)
         return None
 
+    def explain_unknown(self, error: GraphError, lang: Lang) -> FormView | None:
+        """A write failed after it was sent (5xx, timeout): None (the default) records the outcome as unknown, so
+        the next press looks first. A feature whose `create` already looked in Graph after the failure and found
+        nothing may return the view to show instead, and the form is open again."""
+        return None
+
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         """Graph failures common to every feature; features override for their own codes and call super()."""
         if isinstance(error, GraphThrottled):
@@ -289,6 +295,9 @@ class FormFlow(ABC):
                     writes.sent,
                 )
                 if isinstance(error, GraphUnavailable) and writes.sent:
+                    settled_view = self.explain_unknown(error, turn.lang)
+                    if settled_view is not None:  # the feature looked after the failure: nothing is there
+                        return await self._finish(turn, record, view=settled_view)
                     return await self._finish(turn, record, unknown=True, wrote=True, cause=error)
                 if attempt and attempt.look_first and not writes.sent:
                     return await self._finish(turn, record, unknown=True)  # still not known: keep looking first

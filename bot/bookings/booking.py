@@ -232,6 +232,9 @@ class AppointmentFlow(FormFlow):
         }
 
     # --- Graph failures -----------------------------------------------------------------------------------------
+    def explain_unknown(self, error: GraphError, lang: Lang) -> FormView | None:
+        return self.explain(error, lang)  # `create` looked after the failure and found nothing
+
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         if isinstance(error, GraphForbidden):
             return FormView(banner=t(lang, "bookings.book_not_staff"))

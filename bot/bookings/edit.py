@@ -139,6 +139,9 @@ class CustomerEditFlow(CustomerFlow):
         book = action(t(lang, "bookings.book"), BOOK, ids, style="positive")
         return outcome_card(lang, t(lang, "bookings.updated_title"), pairs, actions=[book])
 
+    def explain_unknown(self, error: GraphError, lang: Lang) -> FormView | None:
+        return self.explain(error, lang)  # `create` looked after the failure and found nothing
+
     def explain(self, error: GraphError, lang: Lang) -> FormView:
         if isinstance(error, GraphNotFound):
             return FormView(banner=t(lang, "bookings.edit_gone"))
