@@ -35,12 +35,14 @@ run: deps
 
 test: dev-deps e2e-deps toolkit-schema
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 	$(E2E)
 
 lint: dev-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 # BOT_ID=<guid> BOT_DOMAIN=<host> [SSO_APP_ID=<guid>] make package  ->  build/appPackage.zip, ready to upload in Teams
 # (SSO_APP_ID: the SSO app when the bot's identity is a managed identity, docs/deploy.md)

@@ -17,7 +17,7 @@ from bot.settings import ConfigError, Settings, load_settings
 async def build_app(settings: Settings) -> web.Application:
     """The one place both servers get the bot's application from (its routes live in the Teams edge)."""
     configure_logging(settings)
-    from bot.teams_edge import create_app  # the SDK import costs ~1 s: only after the settings are good
+    from bot.teams.app import create_app  # imports the cards' models and the edge: only after the settings are good
 
     return await create_app(settings)
 

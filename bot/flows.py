@@ -14,11 +14,12 @@ how to look for what that call makes (`find_existing`). The flow guarantees:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 from bot import i18n
@@ -26,9 +27,11 @@ from bot.forms import FORM_ID, Attempt, FormRecord
 from bot.graph.client import deadline, track_writes
 from bot.graph.errors import GraphError, GraphThrottled, GraphUnauthorized, GraphUnavailable
 from bot.i18n import Lang, t
+from bot.router import Router
 from bot.services import Services
 from bot.turn import Reply, Turn
 from cards.common import notice_card
+from cards.forms import FormView as FormView  # the view model lives with the cards; features import it here
 
 log = logging.getLogger("managerdesk.flows")
 
@@ -56,7 +59,6 @@ i18n.register(
         "form.still_creating": "Still creating: Microsoft 365 has not answered yet. Nothing more was sent.",
         "form.signin_expired": "Your sign-in has expired. Sign in again, then press the button once more.",
         "form.graph_rejected": "Microsoft 365 refused this. Nothing was created.",
-        "form.graph_message": "Message from Microsoft 365: {message}",
         "form.graph_failed": "Microsoft 365 could not do this ({code}). Nothing was created. Please try again.",
         "form.not_yours": "This form belongs to the person who opened it. Type a command to open your own.",
         "form.other_conversation": "This form can only be used in the chat where it was opened.",
@@ -79,7 +81,6 @@ i18n.register(
         "n'a été envoyé.",
         "form.signin_expired": "Votre connexion a expiré. Reconnectez-vous, puis appuyez de nouveau sur le bouton.",
         "form.graph_rejected": "Microsoft 365 a refusé. Rien n'a été créé.",
-        "form.graph_message": "Message de Microsoft 365 (en anglais) : {message}",
         "form.graph_failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été créé. Veuillez réessayer.",
         "form.not_yours": "Ce formulaire appartient à la personne qui l'a ouvert. Tapez une commande pour ouvrir "
         "le vôtre.",
@@ -88,26 +89,10 @@ i18n.register(
 )
 
 
-@dataclass
-class FormView:
-    """What to show on the form besides the values: per-field messages and a banner at the top."""
-
-    errors: dict[str, str] = field(default_factory=dict)
-    banner: str | None = None
-    banner_color: str = "Attention"
-    request_id: str | None = None
-    mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
-    graph_message: str | None = None  # Graph's own (English) words, shown as a labelled detail line
-
-    def details(self, lang: Lang) -> list[str]:
-        """The banner's detail lines: Graph's message, then the reference for the admin."""
-        lines = [t(lang, "form.graph_message", message=self.graph_message)] if self.graph_message else []
-        return lines + ([t(lang, "notice.request_id", request_id=self.request_id)] if self.request_id else [])
-
-    @staticmethod
-    def from_json(data: Any) -> FormView:
-        known = FormView.__dataclass_fields__
-        return FormView(**{k: v for k, v in data.items() if k in known}) if isinstance(data, dict) else FormView()
+def view_from_json(data: Any) -> FormView:
+    """A FormView as kept in a form's record (the answer to a press, for Teams re-sending it)."""
+    known = FormView.__dataclass_fields__
+    return FormView(**{k: v for k, v in data.items() if k in known}) if isinstance(data, dict) else FormView()
 
 
 class FormFlow(ABC):
@@ -221,7 +206,7 @@ class FormFlow(ABC):
                 return record
             answer = record.answer or {}
             if turn.activity_id and answer.get("activity_id") == turn.activity_id:
-                return Reply.in_place(self.render_form(record, turn.lang, FormView.from_json(answer.get("view"))))
+                return Reply.in_place(self.render_form(record, turn.lang, view_from_json(answer.get("view"))))
             look_first = record.status != "open"  # unknown, or a create taken over from a silent instance
             if not look_first:
                 record.merge_inputs(turn.data)
@@ -389,7 +374,7 @@ class FormFlow(ABC):
         stored = (record.answer or {}).get("view")
         if record.status == "unknown" and not stored:
             return FormView(banner=t(lang, "form.unknown_outcome"))
-        return FormView.from_json(stored)
+        return view_from_json(stored)
 
     @staticmethod
     def _forget_inputs(record: FormRecord) -> None:
@@ -429,3 +414,15 @@ class FormFlow(ABC):
 
     def stale(self, turn: Turn) -> Reply:
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, "app.name"), [t(turn.lang, "notice.stale")]))
+
+
+def form_verbs(flow: FormFlow) -> Router:
+    """The verbs every form has, registered once here for any feature's flow: `<kind>.submit`, `<kind>.confirm`
+    (submit again, accepting what the form warned about), `<kind>.add`, `<kind>.remove` (a row), `<kind>.cancel`."""
+    router = Router()
+    router.verb(f"{flow.kind}.submit")(flow.submit)
+    router.verb(f"{flow.kind}.confirm")(functools.partial(flow.submit, confirmed=True))
+    router.verb(f"{flow.kind}.add")(functools.partial(flow.edit, change="add"))
+    router.verb(f"{flow.kind}.remove")(functools.partial(flow.edit, change="remove"))
+    router.verb(f"{flow.kind}.cancel")(flow.cancel)
+    return router

@@ -29,7 +29,20 @@ class ConversationRef:
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> ConversationRef:
-        return ConversationRef(**{key: data.get(key) for key in ConversationRef.__dataclass_fields__})
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return str(value) if value is not None else None
+
+        return ConversationRef(
+            service_url=text("service_url") or "",
+            conversation_id=text("conversation_id") or "",
+            bot_id=text("bot_id") or "",
+            channel_id=text("channel_id") or "msteams",
+            tenant_id=text("tenant_id"),
+            user_id=text("user_id"),
+            user_aad_object_id=text("user_aad_object_id"),
+            locale=text("locale"),
+        )
 
 
 class ConversationGone(Exception):

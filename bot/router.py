@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.commands import Command
 from bot.turn import Reply, Turn
@@ -17,6 +17,7 @@ CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 VerbHandler = Callable[[Turn], Awaitable[Reply]]
 SearchHandler = Callable[[Turn, str, dict[str, Any]], Awaitable[list[tuple[str, str]]]]
 Observer = Callable[[Turn], Awaitable[None]]  # sees every turn first (e.g. keeps a conversation reference)
+H = TypeVar("H")
 
 log = logging.getLogger("managerdesk.router")
 
@@ -72,20 +73,25 @@ class Router:
         await self.notify_observers(turn)
 
     def fallback(self, handler: CommandHandler) -> CommandHandler:
-        """Answers text that names no known command."""
-        self._fallback = handler
+        """Answers text that names no known command. One per app: a second one is refused."""
+        self._set_fallback(handler)
         return handler
 
     def include(self, other: Router) -> None:
-        for word, handler in other._commands.items():
-            self._add(self._commands, word, handler, "command")
-        for verb, handler in other._verbs.items():
-            self._add(self._verbs, verb, handler, "verb")
-        for dataset, handler in other._searches.items():
-            self._add(self._searches, dataset, handler, "search dataset")
+        for word, command in other._commands.items():
+            self._add(self._commands, word, command, "command")
+        for verb, action in other._verbs.items():
+            self._add(self._verbs, verb, action, "verb")
+        for dataset, search in other._searches.items():
+            self._add(self._searches, dataset, search, "search dataset")
         if other._fallback is not None:
-            self._fallback = other._fallback
+            self._set_fallback(other._fallback)
         self._observers.extend(other._observers)
+
+    def _set_fallback(self, handler: CommandHandler) -> None:
+        if self._fallback is not None and self._fallback is not handler:
+            raise ValueError("the fallback for unknown commands is handled twice")
+        self._fallback = handler
 
     async def handle_text(self, turn: Turn) -> list[Reply]:
         await self.notify_observers(turn)
@@ -113,7 +119,7 @@ class Router:
         return frozenset(self._verbs)
 
     @staticmethod
-    def _add(table: dict[str, Any], key: str, handler: Any, kind: str) -> None:
+    def _add(table: dict[str, H], key: str, handler: H, kind: str) -> None:
         if key in table and table[key] is not handler:
             raise ValueError(f"{kind} {key!r} is handled twice")
         table[key] = handler

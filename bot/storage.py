@@ -86,6 +86,7 @@ class SqliteStorage:
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, no fsync per commit
             self._db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(state)")}
             if "etag" not in columns:  # a state file from before conditional writes

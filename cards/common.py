@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot import i18n
 from bot.commands import ALL_COMMANDS, SIGNOUT

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot.customer import strings  # noqa: F401  (registers the strings used here)
 from bot.customer.model import (

@@ -8,9 +8,10 @@ label (`required_label`); the server's message, if any, is shown right under the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
 from bot import i18n
 from bot.forms import FORM_ID
@@ -18,11 +19,34 @@ from bot.i18n import Lang, t
 from cards.common import envelope, heading, literal, paragraph
 
 i18n.register(
-    en={"form.required_label": "{label} (required)"},
-    fr={"form.required_label": "{label} (obligatoire)"},
+    en={
+        "form.required_label": "{label} (required)",
+        "form.graph_message": "Message from Microsoft 365: {message}",
+    },
+    fr={
+        "form.required_label": "{label} (obligatoire)",
+        "form.graph_message": "Message de Microsoft 365 (en anglais) : {message}",
+    },
 )
 
 Choices = list[tuple[str, str]]  # (title, value)
+
+
+@dataclass
+class FormView:
+    """What to show on the form besides the values: per-field messages and a banner at the top."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    banner: str | None = None
+    banner_color: str = "Attention"
+    request_id: str | None = None
+    mode: str = "edit"  # a feature may define others (e.g. "confirm-duplicate")
+    graph_message: str | None = None  # Graph's own (English) words, shown as a labelled detail line
+
+    def details(self, lang: Lang) -> list[str]:
+        """The banner's detail lines: Graph's message, then the reference for the admin."""
+        lines = [t(lang, "form.graph_message", message=self.graph_message)] if self.graph_message else []
+        return lines + ([t(lang, "notice.request_id", request_id=self.request_id)] if self.request_id else [])
 
 
 def required_label(label: str, lang: Lang) -> str:

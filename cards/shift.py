@@ -8,15 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import microsoft_teams.cards as ac
+import microsoft_teams.cards.core as ac
 
-from bot.flows import FormView
 from bot.i18n import Lang, t
 from bot.shift import model as m
 from bot.shift.themes import DEFAULT_THEME, theme_choices
 from cards.common import facts, paragraph
 from cards.forms import (
     Choices,
+    FormView,
     banner,
     choice_field,
     confirmation_card,

@@ -40,7 +40,7 @@ STATE_KEY = Fernet.generate_key().decode()  # secrets at rest in the tests' bots
 @pytest.fixture
 async def bot_factory(tmp_path: Path) -> AsyncIterator[BotFactory]:
     """Starts the real bot app on a real socket (port 0). Call again with the same state_db to 'restart'."""
-    from bot.teams_edge import create_app
+    from bot.teams.app import create_app
 
     servers: list[TestServer] = []
 

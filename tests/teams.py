@@ -25,6 +25,8 @@ class Recorded:
     method: str
     path: str
     body: dict[str, Any]
+    authorization: str = ""
+    conversation_id: str = ""  # as the connector decoded it from the path
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Connector:
     server: TestServer
     calls: list[Recorded] = field(default_factory=list)
     teams: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_with: int | None = None  # answer every POST/PUT with this status (e.g. 503), recording nothing
     gone: set[str] = field(default_factory=set)  # conversations the bot was removed from (403 on send)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -66,15 +69,24 @@ async def start_connector() -> Connector:
     server = TestServer(app, host="127.0.0.1", port=0)
     connector = Connector(server=server)
 
+    def record(method: str, request: web.Request, body: dict[str, Any]) -> None:
+        authorization = request.headers.get("Authorization", "")
+        conversation_id = request.match_info["conversation_id"]
+        connector.calls.append(Recorded(method, request.path, body, authorization, conversation_id))
+
     async def post_activity(request: web.Request) -> web.Response:
         if request.match_info["conversation_id"] in connector.gone:
             error = {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."}
             return web.json_response({"error": error}, status=403)
-        connector.calls.append(Recorded("POST", request.path, await request.json()))
+        if connector.fail_with:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=connector.fail_with)
+        record("POST", request, await request.json())
         return web.json_response({"id": f"activity-{next(connector._ids)}"})
 
     async def put_activity(request: web.Request) -> web.Response:
-        connector.calls.append(Recorded("PUT", request.path, await request.json()))
+        if connector.fail_with:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=connector.fail_with)
+        record("PUT", request, await request.json())
         return web.json_response({"id": request.match_info["activity_id"]})
 
     async def team_details(request: web.Request) -> web.Response:

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from bot.auth.tokens import DevTokenProvider
 from bot.requests.alerts import Alerts
-from bot.teams_edge import SERVICES_KEY
+from bot.teams.app import SERVICES_KEY
 from tests.cardcheck import assert_valid_cards
 from tests.conftest import BotFactory
 from tests.desk import Desk, texts

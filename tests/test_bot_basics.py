@@ -87,7 +87,7 @@ async def test_health_and_readiness(teams: TeamsClient) -> None:
 
 def test_msrest_retry_policy_keeps_its_codes_with_constant_time_lookups() -> None:
     """SDK defect 3: the same retry codes as msrest's list, now a frozenset."""
-    import bot.teams_edge  # noqa: F401  (applies the fix)
+    import bot.teams.sdk  # noqa: F401  (applies the fix)
 
     original = [i for i in range(500) if i != 408] + [501, 505]
     assert isinstance(ClientRetryPolicy.safe_codes, frozenset)

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.settings import Settings
-from bot.teams_edge import create_app
+from bot.teams.app import create_app
 from tests.support.bot_credentials import FixedCredentialsFactory
 from tests.support.botframework_issuer import GARBAGE_TOKENS, BotFrameworkIssuer
 from tests.support.sso_desk import (

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.settings import Settings
-from bot.teams_edge import create_app
+from bot.teams.app import create_app
 from tests.desk import texts as texts_of
 from tests.support.botframework_issuer import BotFrameworkIssuer, JsonHandler
 from tests.support.fake_entra import JWT_BEARER, FakeEntra

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.outbound import ConversationRef
-from bot.teams_edge import SERVICES_KEY
+from bot.teams.app import SERVICES_KEY
 from bot.turn import Reply
 from tests.conftest import BotFactory
 from tests.teams import ADELE, BOT_ID, TENANT_ID, Connector, card_of

@@ -16,6 +16,8 @@ from bot.auth.scopes import CUSTOMER_SCOPES, graph_scopes
 from bot.auth.signin import user_key
 from bot.auth.sso import cache_key
 from bot.auth.tokens import UserIdentity
+from bot.sealed import SealedStorage
+from bot.teams.app import SERVICES_KEY
 from tests.desk import texts as texts_of
 from tests.support.fake_entra import JWT_BEARER
 from tests.support.sso_desk import CONNECTION, SsoDesk, sso_desk
@@ -39,7 +41,11 @@ def oauth_card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def stored(desk: SsoDesk, key: str) -> Any:
-    return (await desk.bot._signin.tokens._storage.read([key])).get(key)  # type: ignore[union-attr]
+    """What the bot keeps under `key`, opened with its key (at rest it is sealed: bot/sealed.py)."""
+    raw = (await desk.server.app[SERVICES_KEY].storage.read([key])).get(key)
+    assert raw is None or set(raw) == {"sealed"}, raw  # never in clear
+    sealed = SealedStorage(desk.server.app[SERVICES_KEY].storage, [desk.settings.state_encryption_key])
+    return (await sealed.read([key])).get(key)
 
 
 async def ask_and_get_card(desk: SsoDesk, text: str = "/probe now") -> dict[str, Any]:

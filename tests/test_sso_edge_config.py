@@ -9,7 +9,8 @@ import pytest
 from bot.auth.sso import OboTokenProvider
 from bot.settings import ConfigError, Settings, load_settings
 from bot.storage import SqliteStorage
-from bot.teams_edge import PUBLIC_CLOUD, AuthConfig, create_app, make_token_provider
+from bot.teams.app import create_app, make_token_provider
+from bot.teams.sdk import PUBLIC_CLOUD, AuthConfig
 
 SSO_ENV = {
     "MicrosoftAppId": "app-id",

@@ -40,10 +40,10 @@ def load_or_create_dev_key(path: str | Path) -> RSAPrivateKey:
                 pass
         finally:
             os.unlink(tmp)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, RSAPrivateKey):
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, RSAPrivateKey):
         raise ValueError(f"{path} is not an RSA private key")
-    return key
+    return loaded
 
 
 def public_key_of(key: RSAPrivateKey) -> RSAPublicKey:

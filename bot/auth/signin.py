@@ -172,6 +172,7 @@ class PendingAction:
     data: dict[str, Any] = field(default_factory=dict)
     card_activity_id: str | None = None
     created_at: float = 0.0
+    reference: dict[str, Any] | None = None  # bot.outbound.ConversationRef: where the resumed command answers
 
 
 class PendingStore:
@@ -280,6 +281,7 @@ def _pending_of(record: Any) -> PendingAction | None:
             data=dict(record.get("data") or {}),
             card_activity_id=str(record["card_activity_id"]) if record.get("card_activity_id") else None,
             created_at=float(record.get("created_at") or 0.0),
+            reference=dict(record["reference"]) if isinstance(record.get("reference"), dict) else None,
         )
     except (TypeError, ValueError):
         return None

@@ -192,7 +192,7 @@ class OboTokenProvider:
         )
 
 
-def _silent(app: msal.ConfidentialClientApplication, scopes: list[str], user: UserIdentity) -> dict | None:
+def _silent(app: msal.ConfidentialClientApplication, scopes: list[str], user: UserIdentity) -> dict[str, Any] | None:
     """The cached token, a refreshed one, an error dict (refresh refused), or None (nothing cached)."""
     if not _has_entries(app.token_cache):
         return None
@@ -206,7 +206,7 @@ def _has_entries(cache: Any) -> bool:
     )
 
 
-def _account_of(accounts: list[dict], user: UserIdentity) -> dict | None:
+def _account_of(accounts: list[dict[str, Any]], user: UserIdentity) -> dict[str, Any] | None:
     oid = user.aad_object_id.lower()
     for account in accounts:
         home = str(account.get("home_account_id") or "").lower()

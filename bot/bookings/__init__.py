@@ -9,9 +9,8 @@ from bot.bookings.booking import AppointmentFlow
 from bot.bookings.customers import CustomerDelete, CustomerSearch
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.edit import CustomerEditFlow
-from bot.bookings.model import KIND_EDIT
 from bot.commands import AGENDA, CUSTOMERS, Command
-from bot.flows import FormFlow
+from bot.flows import form_verbs
 from bot.i18n import t
 from bot.router import Router
 from bot.services import Services
@@ -47,7 +46,7 @@ def build_router(services: Services) -> Router:
     router.verb(cards.DELETE_KEEP)(delete.keep)
     router.verb(cards.EDIT)(edit.start)
     router.verb(cards.BOOK)(booking.start)
-    _form_verbs(router, edit, KIND_EDIT)
+    router.include(form_verbs(edit))  # the customer card's verbs under the edit form's own prefix (its kind)
     router.verb(cards.BOOK_SUBMIT)(booking.submit)
     router.verb(cards.BOOK_CANCEL)(booking.cancel)
     return router
@@ -57,25 +56,3 @@ def _personal_only(turn: Turn, title_key: str, command: Command) -> Reply:
     """Customers' emails, phones and appointments are not for a whole channel or group chat to read."""
     line = t(turn.lang, "bookings.personal_only", command=f"/{command.word_for(turn.lang)}")
     return Reply.new_card(notice_card(turn.lang, t(turn.lang, title_key), [line]))
-
-
-def _form_verbs(router: Router, flow: FormFlow, kind: str) -> None:
-    """The customer card's verbs under the edit form's own prefix."""
-
-    async def submit(turn: Turn) -> Reply:
-        return await flow.submit(turn)
-
-    async def confirm(turn: Turn) -> Reply:
-        return await flow.submit(turn, confirmed=True)
-
-    async def add(turn: Turn) -> Reply:
-        return await flow.edit(turn, "add")
-
-    async def remove(turn: Turn) -> Reply:
-        return await flow.edit(turn, "remove")
-
-    router.verb(f"{kind}.submit")(submit)
-    router.verb(f"{kind}.confirm")(confirm)
-    router.verb(f"{kind}.add")(add)
-    router.verb(f"{kind}.remove")(remove)
-    router.verb(f"{kind}.cancel")(flow.cancel)

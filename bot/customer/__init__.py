@@ -7,10 +7,10 @@ from bot.commands import CUSTOMER
 from bot.customer.flow import CustomerFlow
 from bot.customer.model import DISPLAY_NAME, EMAIL
 from bot.customer.parser import parse_inline
+from bot.flows import form_verbs
 from bot.router import Router
 from bot.services import Services
 from bot.turn import Reply, Turn
-from cards.customer import ADD, CANCEL, CONFIRM, REMOVE, SUBMIT
 
 
 def build_router(services: Services) -> Router:
@@ -23,24 +23,5 @@ def build_router(services: Services) -> Router:
         values = {key: value for key, value in ((DISPLAY_NAME, prefill.name), (EMAIL, prefill.email)) if value}
         return [await flow.open(turn, values, unplaced=prefill.unplaced, prefill_phones=list(prefill.phones))]
 
-    @router.verb(SUBMIT)
-    async def submit(turn: Turn) -> Reply:
-        return await flow.submit(turn)
-
-    @router.verb(CONFIRM)
-    async def submit_anyway(turn: Turn) -> Reply:
-        return await flow.submit(turn, confirmed=True)
-
-    @router.verb(ADD)
-    async def add_row(turn: Turn) -> Reply:
-        return await flow.edit(turn, "add")
-
-    @router.verb(REMOVE)
-    async def remove_row(turn: Turn) -> Reply:
-        return await flow.edit(turn, "remove")
-
-    @router.verb(CANCEL)
-    async def cancel(turn: Turn) -> Reply:
-        return await flow.cancel(turn)
-
+    router.include(form_verbs(flow))  # the cards' SUBMIT, CONFIRM, ADD, REMOVE and CANCEL
     return router

@@ -275,7 +275,8 @@ class GraphClient:
                 client_request_id,
             )
             raise GraphUnavailable(status=0, code="timeout", client_request_id=client_request_id) from exc
-        log.info(
+        log.log(
+            logging.DEBUG if status < 400 else logging.INFO,  # operators need failures; every call is for debugging
             "graph method=%s path=%s status=%d ms=%d request-id=%s client-request-id=%s",
             method,
             url.path,

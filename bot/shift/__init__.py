@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands import SHIFT
-from bot.flows import ACTION_BUDGET_SECONDS
+from bot.flows import ACTION_BUDGET_SECONDS, form_verbs
 from bot.graph.client import deadline
 from bot.router import Router
 from bot.services import Services
@@ -25,25 +25,7 @@ def build_router(services: Services, flow: ShiftFlow | None = None) -> Router:
     async def open_form(turn: Turn, args: str) -> list[Reply]:
         return [await flow.start(turn, args)]
 
-    @router.verb(m.VERB_SUBMIT)
-    async def submit(turn: Turn) -> Reply:
-        return await flow.submit(turn)
-
-    @router.verb(m.VERB_CONFIRM)
-    async def confirm(turn: Turn) -> Reply:
-        return await flow.submit(turn, confirmed=True)
-
-    @router.verb(m.VERB_ADD)
-    async def add_break(turn: Turn) -> Reply:
-        return await flow.edit(turn, "add")
-
-    @router.verb(m.VERB_REMOVE)
-    async def remove_break(turn: Turn) -> Reply:
-        return await flow.edit(turn, "remove")
-
-    @router.verb(m.VERB_CANCEL)
-    async def cancel(turn: Turn) -> Reply:
-        return await flow.cancel(turn)
+    router.include(form_verbs(flow))  # m.VERB_SUBMIT, VERB_CONFIRM, VERB_ADD, VERB_REMOVE, VERB_CANCEL
 
     @router.verb(m.VERB_TEAM)
     async def switch_team(turn: Turn) -> Reply:
@@ -54,8 +36,9 @@ def build_router(services: Services, flow: ShiftFlow | None = None) -> Router:
         team_id = await flow.team_for_search(turn, query)
         if not team_id:
             return []
-        options = query.get("queryOptions") if isinstance(query.get("queryOptions"), dict) else {}
-        top = options.get("top") if isinstance(options.get("top"), int) else SEARCH_LIMIT
+        options = query.get("queryOptions")
+        asked = options.get("top") if isinstance(options, dict) else None
+        top = asked if isinstance(asked, int) else SEARCH_LIMIT
         with deadline(ACTION_BUDGET_SECONDS):  # an invoke: Teams wants the answer within 5 s
             found = await flow.directory.members(turn.user, team_id, fresh=False)
         return [(member.name, member.user_id) for member in search(found, query_text, min(top, SEARCH_LIMIT))]

@@ -26,12 +26,13 @@ from aiohttp.test_utils import TestServer
 from botframework.connector.auth import ChannelValidation, JwtTokenExtractor
 from cryptography.fernet import Fernet
 
-from bot import teams_edge
 from bot.auth.scopes import CUSTOMER_SCOPES
 from bot.commands import Command
 from bot.router import Router
 from bot.services import Services
 from bot.settings import Settings
+from bot.teams import app as teams_app
+from bot.teams.turns import ManagerDeskBot
 from bot.turn import Reply, Turn
 from tests.support.bot_credentials import FixedCredentialsFactory
 from tests.support.botframework_issuer import BOT_FRAMEWORK_ISSUER, BotFrameworkIssuer
@@ -138,14 +139,14 @@ def probe_router(services: Services) -> Router:
 
 def with_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bot's own router, plus the probe feature."""
-    original = teams_edge.build_root_router
+    original = teams_app.build_root_router
 
     def build(services: Services) -> Router:
         root = original(services)
         root.include(probe_router(services))
         return root
 
-    monkeypatch.setattr(teams_edge, "build_root_router", build)
+    monkeypatch.setattr(teams_app, "build_root_router", build)
 
 
 @dataclass
@@ -161,8 +162,8 @@ class SsoDesk:
     settings: Settings
 
     @property
-    def bot(self) -> teams_edge.ManagerDeskBot:
-        return self.server.app[teams_edge.BOT_KEY]
+    def bot(self) -> ManagerDeskBot:
+        return self.server.app[teams_app.BOT_KEY]
 
     async def idle(self) -> None:
         await self.bot.idle()
@@ -227,7 +228,7 @@ async def sso_desk(
             state_encryption_key=STATE_KEY,
         )
         settings = replace(settings, **(settings_overrides or {}))
-        app = await teams_edge.create_app(
+        app = await teams_app.create_app(
             settings,
             auth_extra=channel_endpoints(issuer),
             credentials_factory=credentials,
