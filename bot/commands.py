@@ -78,6 +78,31 @@ AGENDA = Command(
     usage_en="agenda [today | tomorrow | monday | 2026-12-07]",
     usage_fr="rendezvous [aujourd'hui | demain | lundi | 2026-12-07]",
 )
+REQUESTS = Command(
+    name="requests",
+    name_fr="demandes",
+    aliases=("approvals",),
+    description_en="Approve or decline your teams' Shifts requests",
+    description_fr="Approuver ou refuser les demandes Shifts de vos équipes",
+)
+TIMEOFF = Command(
+    name="timeoff",
+    name_fr="absence",
+    aliases=("time-off", "conge", "congé"),
+    description_en="Book time off for a team member",
+    description_fr="Saisir une absence pour un membre de l'équipe",
+    usage_en="timeoff [member] [24/12] to [26/12] [reason]",
+    usage_fr="absence [membre] [24/12] au [26/12] [motif]",
+)
+ALERTS = Command(
+    name="alerts",
+    name_fr="alertes",
+    aliases=(),
+    description_en="Turn the morning digest and new-request notices on or off",
+    description_fr="Activer ou couper le résumé du matin et les avis de nouvelle demande",
+    usage_en="alerts on|off",
+    usage_fr="alertes on|off",
+)
 HELP = Command(
     name="help",
     name_fr="aide",
@@ -93,4 +118,21 @@ SIGNOUT = Command(
     description_fr="Se déconnecter de Manager Desk",
 )
 
-ALL_COMMANDS: tuple[Command, ...] = (CUSTOMER, SHIFT, SCHEDULE, OPENSHIFT, CUSTOMERS, AGENDA, HELP, SIGNOUT)
+ALL_COMMANDS: tuple[Command, ...] = (
+    CUSTOMER,
+    SHIFT,
+    SCHEDULE,
+    OPENSHIFT,
+    REQUESTS,
+    TIMEOFF,
+    CUSTOMERS,
+    AGENDA,
+    ALERTS,
+    HELP,
+    SIGNOUT,
+)
+# Teams shows at most 10 commands per command list (the manifest schema's maxItems). /alerts is set once and
+# rarely again, so it is the one left out of the menu; the help card and the router still know it.
+MENU_LIMIT = 10
+MENU_COMMANDS: tuple[Command, ...] = tuple(c for c in ALL_COMMANDS if c is not ALERTS)
+assert len(MENU_COMMANDS) <= MENU_LIMIT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import bookings, customer, schedule, shift
+from bot import bookings, customer, requests, schedule, shift
 from bot import help as help_feature
 from bot.router import Router
 from bot.services import Services
@@ -15,4 +15,5 @@ def build_root_router(services: Services) -> Router:
     root.include(shift.build_router(services))
     root.include(schedule.build_router(services))
     root.include(bookings.build_router(services))
+    root.include(requests.build_router(services))
     return root

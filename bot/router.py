@@ -5,6 +5,7 @@ rest of the text is handed over as `args`. Card actions: the `verb` picks the ha
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -15,7 +16,10 @@ from bot.turn import Reply, Turn
 CommandHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 VerbHandler = Callable[[Turn], Awaitable[Reply]]
 SearchHandler = Callable[[Turn, str, dict[str, Any]], Awaitable[list[tuple[str, str]]]]
+Observer = Callable[[Turn], Awaitable[None]]  # sees every turn first (e.g. keeps a conversation reference)
 H = TypeVar("H")
+
+log = logging.getLogger("managerdesk.router")
 
 
 class UnknownVerb(LookupError):
@@ -28,6 +32,7 @@ class Router:
         self._verbs: dict[str, VerbHandler] = {}
         self._searches: dict[str, SearchHandler] = {}
         self._fallback: CommandHandler | None = None
+        self._observers: list[Observer] = []
 
     def command(self, command: Command) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
@@ -51,6 +56,22 @@ class Router:
 
         return register
 
+    def observe(self, observer: Observer) -> Observer:
+        """Called with every text, action and install turn before its handler; its failures are only logged."""
+        self._observers.append(observer)
+        return observer
+
+    async def notify_observers(self, turn: Turn) -> None:
+        for observer in self._observers:
+            try:
+                await observer(turn)
+            except Exception:
+                log.exception("turn observer failed")
+
+    async def handle_install(self, turn: Turn) -> None:
+        """The bot was added to a conversation."""
+        await self.notify_observers(turn)
+
     def fallback(self, handler: CommandHandler) -> CommandHandler:
         """Answers text that names no known command. One per app: a second one is refused."""
         self._set_fallback(handler)
@@ -65,6 +86,7 @@ class Router:
             self._add(self._searches, dataset, search, "search dataset")
         if other._fallback is not None:
             self._set_fallback(other._fallback)
+        self._observers.extend(other._observers)
 
     def _set_fallback(self, handler: CommandHandler) -> None:
         if self._fallback is not None and self._fallback is not handler:
@@ -72,6 +94,7 @@ class Router:
         self._fallback = handler
 
     async def handle_text(self, turn: Turn) -> list[Reply]:
+        await self.notify_observers(turn)
         word, args = split_command(turn.text)
         handler = self._commands.get(word) or self._fallback
         if handler is None:
@@ -79,6 +102,7 @@ class Router:
         return await handler(turn, args if word in self._commands else turn.text)
 
     async def handle_action(self, turn: Turn) -> Reply:
+        await self.notify_observers(turn)
         handler = self._verbs.get(turn.verb or "")
         if handler is None:
             raise UnknownVerb(turn.verb)

@@ -44,6 +44,11 @@ class Settings:
     graph_max_attempts: int = 3
     graph_retry_budget_seconds: float = 3.0
     log_level: str = "INFO"
+    # Alerts (bot/requests/alerts.py): how often each manager's requests are polled, when the digest is due in
+    # the manager's zone, and how often the background loop wakes up (0: no loop, e.g. in tests).
+    alerts_poll_seconds: float = 300.0
+    alerts_digest_time: str = "07:30"
+    alerts_tick_seconds: float = 0.0
     # The shared state (docs/decisions.md, "State store"): SQLite for one instance, Azure Blob Storage for many.
     state_store: str = "sqlite"
     state_container: str = "managerdesk-state"
@@ -113,6 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: str | N
         graph_max_attempts=_int(env, "GRAPH_MAX_ATTEMPTS", 3, 1, 10),
         graph_retry_budget_seconds=_float(env, "GRAPH_RETRY_BUDGET_SECONDS", 3.0, 0, 120),
         log_level=_choice(env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", upper=True),
+        alerts_poll_seconds=_float(env, "ALERTS_POLL_SECONDS", 300.0, 60, 86400),
+        alerts_digest_time=_clock(env, "ALERTS_DIGEST_TIME", "07:30"),
+        alerts_tick_seconds=_float(env, "ALERTS_TICK_SECONDS", 30.0, 0, 3600),
         state_store=_choice(env, "STATE_STORE", STATE_STORES, "sqlite"),
         state_container=env.get("STATE_CONTAINER", "") or "managerdesk-state",
         azure_storage_connection_string=env.get("AZURE_STORAGE_CONNECTION_STRING", ""),
@@ -224,6 +232,14 @@ def _secure_url(env: Mapping[str, str], name: str, default: str, loopback: bool 
     if parsed.path or parsed.query or parsed.fragment or parsed.username or parsed.password:
         raise ConfigError(name, f"expected only a scheme and host (and port), got {raw!r}")
     return raw
+
+
+def _clock(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "") or default
+    hours, _, minutes = raw.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60 and len(minutes) == 2):
+        raise ConfigError(name, f"expected a time of day as HH:MM, got {raw!r}")
+    return f"{int(hours):02d}:{minutes}"
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from sandbox import appointments, bookings, schedule, schedule_items, teams
+from sandbox import appointments, bookings, requests, schedule, schedule_items, teams
 from sandbox.controls import add_control_routes
 from sandbox.faults import FaultBoard, RequestLog
 from sandbox.middleware import graph_errors, injected_faults, request_ids, request_log
@@ -52,6 +52,7 @@ BETA_ROUTES: list[Route] = [
     route("GET", "teams/{teamId}/schedule/timesOff/{timeOffId}", schedule_items.get_time_off),
     route("DELETE", "teams/{teamId}/schedule/timesOff/{timeOffId}", schedule_items.delete_time_off),
     route("GET", "teams/{teamId}/schedule/timeOffReasons", schedule_items.list_time_off_reasons),
+    *requests.routes(),
 ]
 
 

@@ -6,6 +6,7 @@ import json
 
 from aiohttp import web
 
+from sandbox import requests
 from sandbox.faults import parse_fault
 from sandbox.state import FAULTS, FIXTURE_PATH, REQUEST_LOG, STORE
 from sandbox.store import load_fixture
@@ -51,6 +52,26 @@ async def reset(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def add_change_request(request: web.Request) -> web.Response:
+    """POST /_sandbox/teams/{teamId}/{collection} {fields}: an employee's new request (pending)."""
+    collection = request.match_info["collection"]
+    if collection not in requests.REQUEST_COLLECTIONS:
+        return _bad_request(f"unknown collection {collection!r}")
+    try:
+        fields = json.loads(await request.read())
+        doc = requests.add_request(request.app[STORE], request.match_info["teamId"], collection, dict(fields))
+    except (ValueError, TypeError, KeyError) as exc:
+        return _bad_request(f"bad request: {exc}")
+    return web.json_response(doc, status=201)
+
+
+async def get_change_request(request: web.Request) -> web.Response:
+    """GET /_sandbox/teams/{teamId}/{collection}/{requestId}: the stored request, whoever may see it."""
+    kind = requests.REQUEST_COLLECTIONS.get(request.match_info["collection"])
+    found = kind and request.app[STORE].get(kind, request.match_info["requestId"], request.match_info["teamId"])
+    return web.json_response(found) if found else web.json_response({"error": "not found"}, status=404)
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "tenantId": request.app[STORE].tenant_id()})
 
@@ -63,3 +84,5 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_delete("/_sandbox/requests", clear_requests)
     app.router.add_post("/_sandbox/reset", reset)
     app.router.add_get("/_sandbox/health", health)
+    app.router.add_post("/_sandbox/teams/{teamId}/{collection}", add_change_request)
+    app.router.add_get("/_sandbox/teams/{teamId}/{collection}/{requestId}", get_change_request)

@@ -1,7 +1,7 @@
 """SQLite persistence of the sandbox tenant: one table of JSON documents keyed by (kind, parent, key).
 
 Kinds: user, business, customer, service, staff and appointment (parent = business key), team, and (parent = team
-key) group, shift, openShift, timeOff and timeOffReason.
+key) group, shift, openShift, timeOff, timeOffReason and the four request kinds.
 Keys are the lower-cased ids (mailbox addresses and GUIDs compare case-insensitively in Graph); the
 documents keep the original spelling. Synchronous on purpose: this is a single-user test tool."""
 
@@ -22,6 +22,10 @@ TEAM_COLLECTIONS = {
     "openShifts": "openShift",
     "timesOff": "timeOff",
     "timeOffReasons": "timeOffReason",
+    "timeOffRequests": "timeOffRequest",
+    "swapShiftsChangeRequests": "swapShiftsChangeRequest",
+    "offerShiftRequests": "offerShiftRequest",
+    "openShiftChangeRequests": "openShiftChangeRequest",
 }
 
 _SCHEMA = """

@@ -35,6 +35,7 @@ ODATA_TYPES = {
     "timeOffCreate": "microsoft.graph.timeOff",
     "timeOffItem": "microsoft.graph.timeOffItem",
     "scheduleShareRequest": "microsoft.graph.schedule.share",
+    "requestDecision": "microsoft.graph.requestDecision",
 }
 
 

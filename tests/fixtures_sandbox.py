@@ -29,6 +29,7 @@ from yarl import URL
 from bot.auth.devkey import load_or_create_dev_key
 from bot.auth.tokens import DevTokenProvider, UserIdentity
 from sandbox.app import create_sandbox_app
+from sandbox.store import load_fixture
 from sandbox.validation import load_schema
 
 # -- the fixture tenant (sandbox/fixture.json; users = .m365agentsplayground.yml's currentUser + users) ----
@@ -51,6 +52,9 @@ SEED_GROUP_ID = "TAG_228940ed-ff84-4e25-b129-1b395cf78be0"  # Front desk (every 
 KITCHEN_GROUP_ID = "TAG_a63e4241-9a2d-4a99-aaf5-932363df01d0"
 DELIVERY_GROUP_ID = "TAG_af8dec49-6d74-44a2-a3e4-0a34c0306e04"
 INACTIVE_GROUP_ID = "TAG_40280eea-6c49-4715-aad0-b9d349b05cba"  # Seasonal (archived), isActive false
+
+# Shifts the fixture itself holds (the requests' shifts): tests about shifts they create leave these out.
+FIXTURE_SHIFT_IDS = frozenset(shift["id"] for team in load_fixture(None)["teams"] for shift in team.get("shifts", []))
 
 # The bot's minimal delegated set (NOTES.md §4): every sandbox read and write accepts one of these.
 BOT_SCOPES = (

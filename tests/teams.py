@@ -37,6 +37,7 @@ class Connector:
     calls: list[Recorded] = field(default_factory=list)
     teams: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_with: int | None = None  # answer every POST/PUT with this status (e.g. 503), recording nothing
+    gone: set[str] = field(default_factory=set)  # conversations the bot was removed from (403 on send)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -74,6 +75,9 @@ async def start_connector() -> Connector:
         connector.calls.append(Recorded(method, request.path, body, authorization, conversation_id))
 
     async def post_activity(request: web.Request) -> web.Response:
+        if request.match_info["conversation_id"] in connector.gone:
+            error = {"code": "BotNotInConversationRoster", "message": "The bot is not part of the conversation roster."}
+            return web.json_response({"error": error}, status=403)
         if connector.fail_with:
             return web.json_response({"error": {"code": "ServiceError"}}, status=connector.fail_with)
         record("POST", request, await request.json())

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from bot.commands import ALL_COMMANDS
+from bot.commands import MENU_COMMANDS
 from tools import icons
 from tools import package_app as pkg
 
@@ -199,20 +199,20 @@ def test_command_lists_equal_all_commands_for_each_scope(source, manifest):
     lists = data["bots"][0]["commandLists"]
     assert [cl["scopes"] for cl in lists] == [["personal"], ["team"], ["groupChat"]]
     for command_list in lists:
-        assert [c["title"] for c in command_list["commands"]] == [c.name for c in ALL_COMMANDS]
-        assert [c["description"] for c in command_list["commands"]] == [c.description_en for c in ALL_COMMANDS]
+        assert [c["title"] for c in command_list["commands"]] == [c.name for c in MENU_COMMANDS]
+        assert [c["description"] for c in command_list["commands"]] == [c.description_en for c in MENU_COMMANDS]
 
 
 @pytest.mark.parametrize("source", ["committed", "packaged"])
 def test_french_command_menu_equals_all_commands(source, localization):
     data = committed("fr.json") if source == "committed" else localization
     for i in range(3):
-        for j, command in enumerate(ALL_COMMANDS):
+        for j, command in enumerate(MENU_COMMANDS):
             assert data[f"bots[0].commandLists[{i}].commands[{j}].title"] == command.name_fr
             assert data[f"bots[0].commandLists[{i}].commands[{j}].description"] == command.description_fr
             assert command.name_fr in command.words  # the French menu entry is a word the bot answers
     keys = [k for k in data if k.startswith("bots[")]
-    assert len(keys) == 3 * 2 * len(ALL_COMMANDS)
+    assert len(keys) == 3 * 2 * len(MENU_COMMANDS)
 
 
 def test_committed_files_are_in_sync_with_bot_commands():
@@ -227,13 +227,13 @@ def test_sync_follows_a_new_command(monkeypatch, tmp_path):
     monkeypatch.setattr(pkg, "MANIFEST", tmp_path / "manifest.json")
     monkeypatch.setattr(pkg, "LOCALIZATION", tmp_path / "fr.json")
     extra = dataclasses.replace(
-        ALL_COMMANDS[0],
+        MENU_COMMANDS[0],
         name="rota",
         name_fr="planning",
         description_en="Show the rota",
         description_fr="Afficher le planning",
     )
-    monkeypatch.setattr(pkg, "ALL_COMMANDS", (*ALL_COMMANDS, extra))
+    monkeypatch.setattr(pkg, "MENU_COMMANDS", (*MENU_COMMANDS, extra))
     assert pkg.sync_commands() == [tmp_path / "manifest.json", tmp_path / "fr.json"]
     synced = json.loads((tmp_path / "manifest.json").read_text())
     assert all(
@@ -241,7 +241,7 @@ def test_sync_follows_a_new_command(monkeypatch, tmp_path):
         for cl in synced["bots"][0]["commandLists"]
     )
     fr = json.loads((tmp_path / "fr.json").read_text())
-    assert fr[f"bots[0].commandLists[2].commands[{len(ALL_COMMANDS)}].description"] == "Afficher le planning"
+    assert fr[f"bots[0].commandLists[2].commands[{len(MENU_COMMANDS)}].description"] == "Afficher le planning"
     assert pkg.sync_commands() == []
 
 

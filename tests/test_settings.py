@@ -56,3 +56,28 @@ def test_app_refuses_to_start_with_a_bad_value(
     monkeypatch.chdir("/")  # no .env here
     assert app.main() == 2
     assert "PORT" in capsys.readouterr().err
+
+
+def test_alerts_settings() -> None:
+    defaults = load_settings({})
+    assert (defaults.alerts_poll_seconds, defaults.alerts_digest_time, defaults.alerts_tick_seconds) == (
+        300,
+        "07:30",
+        30,
+    )
+    s = load_settings({"ALERTS_POLL_SECONDS": "120", "ALERTS_DIGEST_TIME": "6:05", "ALERTS_TICK_SECONDS": "0"})
+    assert (s.alerts_poll_seconds, s.alerts_digest_time, s.alerts_tick_seconds) == (120, "06:05", 0)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"ALERTS_POLL_SECONDS": "10"}, "ALERTS_POLL_SECONDS"),  # faster than Shifts' limits allow for many teams
+        ({"ALERTS_DIGEST_TIME": "25:00"}, "ALERTS_DIGEST_TIME"),
+        ({"ALERTS_DIGEST_TIME": "7h"}, "ALERTS_DIGEST_TIME"),
+    ],
+)
+def test_bad_alerts_settings_name_their_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env)
+    assert raised.value.variable == variable

@@ -18,6 +18,7 @@ from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
 from tests.desk import actions_of, start_desk, texts
 from tests.fixtures_sandbox import (
+    FIXTURE_SHIFT_IDS,
     KITCHEN_GROUP_ID,
     MEGAN_OID,
     SEED_GROUP_ID,
@@ -40,7 +41,9 @@ class Desk(BaseDesk):
         return [r for r in await self.sandbox.requests() if r["method"] == "POST" and r["path"] == SHIFTS_PATH]
 
     async def shifts(self) -> list[dict[str, Any]]:
-        return (await self.sandbox.call("GET", f"/teams/{TEAM_ID}/schedule/shifts")).body["value"]
+        """The shifts the test created (the fixture's own are left out)."""
+        found = (await self.sandbox.call("GET", f"/teams/{TEAM_ID}/schedule/shifts")).body["value"]
+        return [shift for shift in found if shift["id"] not in FIXTURE_SHIFT_IDS]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ Placeholders are filled from the environment at packaging time:
                 BOT_ID. Set it when the bot's identity is a managed identity (docs/deploy.md).
 
 The command menu (`bots[0].commandLists`, one list per scope) and its French titles and descriptions are generated from
-bot/commands.py `ALL_COMMANDS`, the single source of truth. The committed manifest files carry the same lists so
+bot/commands.py `MENU_COMMANDS`, the single source of truth. The committed manifest files carry the same lists so
 they read as a whole; `--sync` rewrites them and tests/test_manifest.py fails when they drift.
 
 The filled manifest and the localization are validated against the bundled official schemas before anything is
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python tools/package_app.py` puts tools/ on the path, not the repository
     sys.path.insert(0, str(ROOT))
 
-from bot.commands import ALL_COMMANDS  # noqa: E402
+from bot.commands import MENU_COMMANDS  # noqa: E402
 
 MANIFEST_DIR = ROOT / "manifest"
 MANIFEST = MANIFEST_DIR / "manifest.json"
@@ -70,7 +70,7 @@ class PackagingError(Exception):
 
 def command_lists() -> list[dict[str, Any]]:
     """`bots[0].commandLists`: one list per scope, every command's name and English description."""
-    commands = [{"title": c.name, "description": c.description_en} for c in ALL_COMMANDS]
+    commands = [{"title": c.name, "description": c.description_en} for c in MENU_COMMANDS]
     return [{"scopes": [scope], "commands": [dict(c) for c in commands]} for scope in SCOPES]
 
 
@@ -78,7 +78,7 @@ def command_translations() -> dict[str, str]:
     """The French command menu: each command's French word (`name_fr`, which the bot answers too) and description."""
     result = {}
     for i in range(len(SCOPES)):
-        for j, command in enumerate(ALL_COMMANDS):
+        for j, command in enumerate(MENU_COMMANDS):
             key = f"bots[0].commandLists[{i}].commands[{j}]"
             result[f"{key}.title"] = command.name_fr
             result[f"{key}.description"] = command.description_fr

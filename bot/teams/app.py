@@ -214,7 +214,13 @@ async def create_app(
     async def start_sweeper(_: web.Application) -> None:
         sweeper.append(asyncio.create_task(forms.sweep_forever(settings.sweep_interval_seconds)))
 
+    async def start_jobs(_: web.Application) -> None:
+        for job in services.jobs:  # background work of the features (the alerts)
+            await job.start()
+
     async def close(_: web.Application) -> None:
+        for job in services.jobs:
+            await job.stop()
         for task in sweeper:
             task.cancel()
         try:
@@ -232,6 +238,7 @@ async def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.on_startup.append(start_sweeper)
+    app.on_startup.append(start_jobs)
     app.on_cleanup.append(close)
     return app
 

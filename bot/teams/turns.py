@@ -205,6 +205,7 @@ class ManagerDeskBot:
         bot_id = text_field(inbound.activity, "recipient", "id")
         added = inbound.activity.get("membersAdded")
         if isinstance(added, list) and any(isinstance(m, dict) and m.get("id") == bot_id for m in added):
+            await self._router.handle_install(inbound.turn)  # e.g. the alerts keep the conversation's reference
             card = help_card(inbound.turn.lang, sign_out=self._settings.auth_mode != "dev")
             await self._send(inbound, message_of(Reply.new_card(card)))
         return ACCEPTED
