@@ -189,7 +189,7 @@ async def create_time_off(request: web.Request) -> web.Response:
             raise shifts_bad_request(
                 f"The time-off reason '{item.get('timeOffReasonId')}' does not exist or is not active."
             )
-    doc = _new_doc(request, {**body, "userId": user_id}, "SHFT_TO")
+    doc = _new_doc(request, {**body, "userId": user_id}, "TOFF")
     doc.setdefault("draftTimeOff", None)
     doc.setdefault("sharedTimeOff", None)
     request.app[STORE].insert("timeOff", doc, team["id"])
