@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 from aiohttp import web
 
@@ -15,6 +14,7 @@ from sandbox.errors import GraphError, request_body_read, shifts_message, shifts
 from sandbox.odata import bad_query, context, json_response, now_iso, page, read_json
 from sandbox.routing import Handler, Route, param, route
 from sandbox.schedule import SCHEDULE_READ, SCHEDULE_WRITE, scheduled_team
+from sandbox.schedule_items import time_off_doc
 from sandbox.shift_rules import shift_schema_error
 from sandbox.state import STORE, VALIDATOR
 from sandbox.store import Doc, SandboxStore
@@ -199,7 +199,7 @@ def _apply(store: SandboxStore, team: Doc, kind: str, doc: Doc) -> None:
             "theme": "white",
         }
         time_off = {"userId": doc.get("senderUserId"), "sharedTimeOff": item, "draftTimeOff": None}
-        store.insert("timeOff", _new_time_off(store, team, time_off, str(doc.get("managerUserId"))), team_id)
+        store.insert("timeOff", time_off_doc(time_off, str(doc.get("managerUserId"))), team_id)
     elif kind in TWO_STAGES:
         sender_shift = store.get("shift", str(doc.get("senderShiftId") or ""), team_id)
         recipient_shift = store.get("shift", str(doc.get("recipientShiftId") or ""), team_id)
@@ -227,31 +227,6 @@ def _take_open_shift(store: SandboxStore, team_id: str, doc: Doc) -> None:
         "isStagedForDeletion": False,
     }
     store.insert("shift", shift, team_id)
-
-
-# --- time-off reasons and time off ---------------------------------------------------------------------------
-
-
-def _new_time_off(store: SandboxStore, team: Doc, fields: Doc, caller: str) -> Doc:
-    now = now_iso()
-    user = store.get("user", str(fields.get("userId"))) or {}
-    items = {name: _time_off_item(fields.get(name)) for name in ("draftTimeOff", "sharedTimeOff")}
-    return {
-        "id": f"TOFF_{uuid.uuid4()}",
-        "createdDateTime": now,
-        "lastModifiedDateTime": now,
-        "createdBy": _identity(store, caller),
-        "lastModifiedBy": _identity(store, caller),
-        "userId": fields.get("userId"),
-        "isStagedForDeletion": bool(fields.get("isStagedForDeletion")),
-        **items,
-        "teamInfo": {"teamId": team["id"], "displayName": team.get("displayName")},
-        "userInfo": {"userId": fields.get("userId"), "displayName": user.get("displayName")},
-    }
-
-
-def _time_off_item(item: Any) -> Doc | None:
-    return {"theme": "white", **item} if isinstance(item, dict) else None
 
 
 def _identity(store: SandboxStore, oid: str) -> Doc:

@@ -80,8 +80,13 @@ def _checked_body(request: web.Request, body: Any, def_name: str, items: tuple[s
 
 
 def _new_doc(request: web.Request, body: dict[str, Any], prefix: str, existing: Doc | None = None) -> Doc:
+    return new_item(body, prefix, caller_of(request).oid, existing)
+
+
+def new_item(body: dict[str, Any], prefix: str, caller: str, existing: Doc | None = None) -> Doc:
+    """A schedule item (open shift, time off) as Graph keeps it: server-set ids, stamps and identities."""
     now = now_iso()
-    identity = {"user": {"id": caller_of(request).oid, "displayName": None}, "application": None, "device": None}
+    identity = {"user": {"id": caller, "displayName": None}, "application": None, "device": None}
     fields = {k: v for k, v in body.items() if k not in _READ_ONLY and k not in _INFO}
     doc: Doc = {
         "id": f"{prefix}_{uuid.uuid4()}",
@@ -189,9 +194,7 @@ async def create_time_off(request: web.Request) -> web.Response:
             raise shifts_bad_request(
                 f"The time-off reason '{item.get('timeOffReasonId')}' does not exist or is not active."
             )
-    doc = _new_doc(request, {**body, "userId": user_id}, "TOFF")
-    doc.setdefault("draftTimeOff", None)
-    doc.setdefault("sharedTimeOff", None)
+    doc = time_off_doc({**body, "userId": user_id}, caller_of(request).oid)
     request.app[STORE].insert("timeOff", doc, team["id"])
     return json_response({"@odata.context": context(f"teams('{team['id']}')/schedule/timesOff/$entity"), **doc}, 201)
 
@@ -204,6 +207,14 @@ async def delete_time_off(request: web.Request) -> web.Response:
 @requires(*SCHEDULE_READ)
 async def list_time_off_reasons(request: web.Request) -> web.Response:
     return whole_collection(request, "timeOffReason", "timeOffReasons")
+
+
+def time_off_doc(body: dict[str, Any], caller: str) -> Doc:
+    """One shape for every time off: created by a manager, or booked by an approved time-off request."""
+    doc = new_item(body, "TOFF", caller)
+    doc.setdefault("draftTimeOff", None)
+    doc.setdefault("sharedTimeOff", None)
+    return doc
 
 
 def _member(team: Doc, user_id: str) -> str:
