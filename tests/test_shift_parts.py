@@ -14,7 +14,7 @@ import pytest
 from bot.flows import FormView
 from bot.shift import model as m
 from bot.shift.members import Member, match_words, search
-from bot.shift.parser import parse_args, parse_clock, weekday_after
+from bot.shift.parser import clock_range, looks_like_clock, parse_args, parse_clock, weekday_after
 from bot.shift.payload import shift_body
 from bot.shift.summary import result_of, summary_of
 from bot.shift.themes import THEMES, find_theme, theme_choices
@@ -92,6 +92,19 @@ def test_time_ranges(text: str, start: time, end: time) -> None:
 @pytest.mark.parametrize("text", ["25:00", "9:75", "13pm", "0am", "abc", ""])
 def test_impossible_clocks_are_not_times(text: str) -> None:
     assert parse_clock(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "looks"), [("9h", True), ("2pm", True), ("25:00", True), ("9:75", True), ("9", False)]
+)
+def test_what_is_written_as_a_time_even_when_it_is_not_one(text: str, looks: bool) -> None:
+    assert looks_like_clock(text) is looks
+
+
+def test_a_range_written_as_one_word_gives_both_times_as_typed() -> None:
+    assert clock_range("9h–13h30") == ("9h", "13h30")
+    assert clock_range("9:00-25:00") == ("9:00", "25:00")
+    assert clock_range("24/12") is None
 
 
 def test_a_bare_number_alone_is_not_a_time_but_is_kept() -> None:

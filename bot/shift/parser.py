@@ -61,11 +61,9 @@ def parse_clock(text: str, *, bare: bool = True) -> time | None:
     """'9', '9:00', '09:00:00', '9h', '9h30', '9.30', '5pm', '5:30 pm', '24:00' (= midnight). With bare=False a
     lone number ('9') is not a time."""
     found = _CLOCK_FULL.match(text.strip())
-    if not found:
+    if not found or not (bare or looks_like_clock(text)):
         return None
     hours_text, minutes_text, seconds_text, meridiem = found.groups()
-    if not bare and minutes_text is None and meridiem is None and not text.strip().lower().endswith("h"):
-        return None
     hours, minutes = int(hours_text), int(minutes_text or 0)
     if seconds_text and int(seconds_text) != 0:
         return None
@@ -78,6 +76,23 @@ def parse_clock(text: str, *, bare: bool = True) -> time | None:
     if hours > 23 or minutes > 59:
         return None
     return time(hours, minutes)
+
+
+def looks_like_clock(text: str) -> bool:
+    """Written the way a time is ('9h', '9:30', '2pm', and also '25:00' or '9:75', which are not times); a lone
+    number ('9') is not."""
+    found = _CLOCK_FULL.match(text.strip())
+    if not found:
+        return False
+    _, minutes_text, _, meridiem = found.groups()
+    return minutes_text is not None or meridiem is not None or text.strip().lower().endswith("h")
+
+
+def clock_range(text: str) -> tuple[str, str] | None:
+    """'9:00-17:00', '9h–13h', '9am-5pm' written as one word: its two times as typed (not checked: '9:00-25:00'
+    gives '25:00'); None when `text` is not a range."""
+    found = _RANGE.fullmatch(text.strip())
+    return (found.group(1).strip(), found.group(2).strip()) if found else None
 
 
 def parse_args(text: str, today: date) -> Prefill:
