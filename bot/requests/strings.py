@@ -42,6 +42,7 @@ i18n.register(
         "requests.reason_unknown": "Time off",
         "requests.all_day": "{start} to {end} (all day, {zone})",
         "requests.range": "{start} to {end} ({zone})",
+        "requests.same_day": "{day}, {start}–{end} ({zone})",
         "requests.conflict.one": "Conflicts with {count} of {name}'s shifts: {shifts}",
         "requests.conflict.other": "Conflicts with {count} of {name}'s shifts: {shifts}",
         "requests.conflict.many": "Conflicts with {count} of {name}'s shifts: {shifts}",
@@ -94,6 +95,7 @@ i18n.register(
         "requests.reason_unknown": "Congé",
         "requests.all_day": "du {start} au {end} (journées entières, {zone})",
         "requests.range": "du {start} au {end} ({zone})",
+        "requests.same_day": "{day}, {start}–{end} ({zone})",
         "requests.conflict.one": "Chevauche {count} poste de {name} : {shifts}",
         "requests.conflict.other": "Chevauche {count} postes de {name} : {shifts}",
         "requests.conflict.many": "Chevauche {count} de postes de {name} : {shifts}",
@@ -136,11 +138,15 @@ def day(value: date, lang: Lang) -> str:
 
 
 def time_range(start: datetime, end: datetime, zone: ZoneInfo, lang: Lang) -> str:
-    """A whole-day span as days (the end day inclusive); anything else with its times."""
+    """A whole-day span as days (the end day inclusive); part of one day as that day and two times; anything else
+    with both days and times."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.time() == local_end.time() == datetime.min.time() and local_end > local_start:
         last = local_end.date() - timedelta(days=1)
         return t(lang, "requests.all_day", start=day(local_start.date(), lang), end=day(last, lang), zone=str(zone))
+    if local_start.date() == local_end.date():
+        times = {"start": f"{local_start:%H:%M}", "end": f"{local_end:%H:%M}"}
+        return t(lang, "requests.same_day", day=day(local_start.date(), lang), zone=str(zone), **times)
     return t(lang, "requests.range", start=moment(start, zone, lang), end=moment(end, zone, lang), zone=str(zone))
 
 
