@@ -1,15 +1,17 @@
-"""/timeoff Megan 24/12 to 26/12 Vacation (French: /absence Megan 24/12 au 26/12 Congés).
+"""/timeoff Megan 24/12 to 26/12 Vacation (French: /absence Megan 24/12 au 26/12 Congés), or part of a day:
+/timeoff Megan 24/12 9:00 to 13:00 Doctor, 24/12 9h-13h, /absence Megan 24/12 de 9h à 13h Médecin, or from a time
+on one day to a time on another: 24/12 14:00 to 26/12 12:00.
 
 The member is found among the members of the teams the manager owns, the reason among the team's active
-timeOffReasons, and whole days are booked in the team's schedule zone (where the employee works). Before
-POST …/timesOff the bot looks for the same time off in Graph, and claims the booking, so a command sent twice
-books once."""
+timeOffReasons, and days and times are read in the team's schedule zone (where the employee works). A time that
+the clocks skip or go through twice in that zone is refused, not moved. Before POST …/timesOff the bot looks for
+the same time off in Graph, and claims the booking, so a command sent twice books once."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,10 +25,11 @@ from bot.requests.claims import Claims
 from bot.requests.inbox import explain
 from bot.requests.model import Reason, parse_time
 from bot.requests.service import RequestsService
-from bot.requests.strings import day, shift_text, time_range, zone_of
+from bot.requests.strings import day, moment, shift_text, time_range, zone_of
 from bot.shift.members import Member, match_words
+from bot.shift.parser import clock_range, looks_like_clock, parse_clock
 from bot.shift.text import fold
-from bot.shift.timezones import load_zone
+from bot.shift.timezones import load_zone, to_utc
 from bot.turn import Reply, Turn
 from cards.common import notice_card
 from cards.requests import Line, result_card
@@ -39,10 +42,21 @@ i18n.register(
         "timeoff.title": "Time off",
         "timeoff.done": "Time off booked",
         "timeoff.already": "This time off was already booked; nothing was added.",
-        "timeoff.usage": "Type who, the days and the reason, e.g. /timeoff Megan 24/12 to 26/12 Vacation.",
+        "timeoff.usage": "Type who, the days and the reason, e.g. /timeoff Megan 24/12 to 26/12 Vacation, or part "
+        "of a day: /timeoff Megan 24/12 9:00 to 13:00 Doctor.",
         "timeoff.no_dates": "I did not find the days. Write them as 24/12, 24/12/2026 or 2026-12-24.",
         "timeoff.bad_date": "“{text}” is not a date I can read.",
         "timeoff.backwards": "The last day ({end}) is before the first ({start}).",
+        "timeoff.no_end": "I found a start time ({start}) but no end time. Add it, e.g. 24/12 9:00 to 13:00.",
+        "timeoff.no_start": "I found an end time ({end}) but no start time. Add it, e.g. 24/12 9:00 to 13:00 or "
+        "24/12 14:00 to 26/12 12:00.",
+        "timeoff.bad_time": "“{text}” is not a time I can read. Write it as 9:00, 9h30 or 2pm.",
+        "timeoff.not_after": "The end ({end}) is not after the start ({start}).",
+        "timeoff.typed_as": "“{typed}”, read as {moment}",
+        "timeoff.zone_gap": "{time} does not exist on {day} in {zone}: the clocks go forward then. Choose another "
+        "time.",
+        "timeoff.zone_fold": "{time} happens twice on {day} in {zone}: the clocks go back then, so I cannot tell "
+        "which one you mean. Choose another time.",
         "timeoff.no_member": "I did not find who is taking time off among the members of your teams.",
         "timeoff.ambiguous": "“{words}” could be {names}. Type more of the name.",
         "timeoff.several_teams": "{name} is in several of your teams ({teams}). Run the command in that team's "
@@ -66,10 +80,22 @@ i18n.register(
         "timeoff.title": "Absence",
         "timeoff.done": "Absence enregistrée",
         "timeoff.already": "Cette absence était déjà enregistrée ; rien n'a été ajouté.",
-        "timeoff.usage": "Indiquez qui, les jours et le motif, par ex. /absence Megan 24/12 au 26/12 Congés.",
+        "timeoff.usage": "Indiquez qui, les jours et le motif, par ex. /absence Megan 24/12 au 26/12 Congés, ou "
+        "une partie de journée : /absence Megan 24/12 de 9h à 13h Médecin.",
         "timeoff.no_dates": "Je n'ai pas trouvé les jours. Écrivez-les 24/12, 24/12/2026 ou 2026-12-24.",
         "timeoff.bad_date": "« {text} » n'est pas une date que je sais lire.",
         "timeoff.backwards": "Le dernier jour ({end}) est avant le premier ({start}).",
+        "timeoff.no_end": "J'ai trouvé une heure de début ({start}) mais pas d'heure de fin. Ajoutez-la, par ex. "
+        "24/12 de 9h à 13h.",
+        "timeoff.no_start": "J'ai trouvé une heure de fin ({end}) mais pas d'heure de début. Ajoutez-la, par ex. "
+        "24/12 de 9h à 13h ou 24/12 14h au 26/12 12h.",
+        "timeoff.bad_time": "« {text} » n'est pas une heure que je sais lire. Écrivez-la 9:00, 9h30 ou 14h.",
+        "timeoff.not_after": "La fin ({end}) n'est pas après le début ({start}).",
+        "timeoff.typed_as": "« {typed} », compris comme {moment}",
+        "timeoff.zone_gap": "{time} n'existe pas le {day} dans le fuseau {zone} : on avance l'heure ce jour-là. "
+        "Choisissez une autre heure.",
+        "timeoff.zone_fold": "{time} a lieu deux fois le {day} dans le fuseau {zone} : on recule l'heure ce "
+        "jour-là, je ne sais donc pas laquelle vous voulez dire. Choisissez une autre heure.",
         "timeoff.no_member": "Je n'ai pas trouvé la personne absente parmi les membres de vos équipes.",
         "timeoff.ambiguous": "« {words} » peut désigner {names}. Tapez davantage du nom.",
         "timeoff.several_teams": "{name} fait partie de plusieurs de vos équipes ({teams}). Lancez la commande "
@@ -94,6 +120,9 @@ i18n.register(
 _DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SEPARATORS = frozenset({"to", "until", "-", "–", "au", "a", "jusqu'au", "through", "du", "from", "le", "on"})
+# Only after the first day: before it, "de" may be part of a name (Jean de La Fontaine).
+_TIME_SEPARATORS = frozenset({*_SEPARATORS, "de", "jusqu'a"})
+_SPACED_MERIDIEM = re.compile(r"(?<=\d)\s+(am|pm)\b", re.IGNORECASE)  # "9 am" is one time, as "9am"
 _RELATIVE = {"today": 0, "aujourd'hui": 0, "tomorrow": 1, "demain": 1}
 
 
@@ -107,6 +136,30 @@ class TimeOffCommand:
     first: date | None = None
     last: date | None = None
     reason_words: list[str] = field(default_factory=list)
+    start_time: str | None = None  # as typed, read by `span`
+    end_time: str | None = None
+    days_typed: int = 0
+
+    def add_day(self, typed: date) -> None:
+        self.first = self.first or typed
+        self.last = typed
+        self.days_typed += 1
+
+    def take_time(self, token: str) -> bool:
+        """A time, or a range of two, in the next free place: the start right after the first day, else the end.
+        False when `token` is not written as a time or both places are taken."""
+        on_first_day = self.days_typed == 1 and self.start_time is None and self.end_time is None
+        pair = clock_range(token)
+        if pair is not None and on_first_day:
+            self.start_time, self.end_time = pair
+            return True
+        if pair is not None or not looks_like_clock(token) or self.end_time is not None:
+            return False
+        if on_first_day:
+            self.start_time = token
+        else:
+            self.end_time = token
+        return True
 
 
 def parse_day(token: str, today: date, lang: Lang) -> date | None:
@@ -128,20 +181,37 @@ def parse_day(token: str, today: date, lang: Lang) -> date | None:
     return None
 
 
-def parse_command(args: str, today: date, lang: Lang) -> TimeOffCommand:
+def parse_command(args: str, today: date, lang: Lang, reasons: Sequence[Reason] = ()) -> TimeOffCommand:
+    """Who (the words before the first day), the days, the times and the reason. With the team's `reasons`, words
+    that name one are the reason even when they look like a time or a separator ("8h training", "On call")."""
     command = TimeOffCommand()
-    for token in args.split():
+    tokens = _SPACED_MERIDIEM.sub(r"\1", args).split()
+    for index, token in enumerate(tokens):
         found = parse_day(token, today, lang)
         if found is not None:
-            if command.first is None:
-                command.first = found
-            command.last = found
+            command.add_day(found)
         elif command.first is None:
             command.words.append(token)
-        elif fold(token) not in _SEPARATORS or command.reason_words:
+        elif command.reason_words or _names_a_reason(tokens, index, reasons):
+            command.reason_words.append(token)
+        elif fold(token) not in _TIME_SEPARATORS and not command.take_time(token):
             command.reason_words.append(token)
     command.words = [w for w in command.words if fold(w) not in _SEPARATORS]
     return command
+
+
+def _names_a_reason(tokens: list[str], index: int, reasons: Sequence[Reason]) -> bool:
+    """Whether the words from `index` on are one reason's name, or the start of it."""
+    if len(tokens) - index > max((len(reason.name.split()) for reason in reasons), default=0):
+        return False  # more words than any name has: answered without joining a long message again per word
+    return len(reasons_named(" ".join(tokens[index:]), reasons)) == 1
+
+
+def reasons_named(text: str, reasons: Sequence[Reason]) -> list[Reason]:
+    """The reasons called `text`, or else those whose name starts with it."""
+    wanted = fold(text)
+    exact = [reason for reason in reasons if fold(reason.name) == wanted]
+    return exact or [reason for reason in reasons if fold(reason.name).startswith(wanted)]
 
 
 def find_reason(text: str, reasons: list[Reason], lang: Lang) -> Reason:
@@ -149,13 +219,49 @@ def find_reason(text: str, reasons: list[Reason], lang: Lang) -> Reason:
     names = ", ".join(reason.name for reason in active)
     if not text:
         raise Unusable(t(lang, "timeoff.no_reason", reasons=names))
-    wanted = fold(text)
-    exact = [reason for reason in active if fold(reason.name) == wanted]
-    starts = [reason for reason in active if fold(reason.name).startswith(wanted)]
-    found = exact or starts
+    found = reasons_named(text, active)
     if len(found) != 1:
         raise Unusable(t(lang, "timeoff.unknown_reason", text=text, reasons=names))
     return found[0]
+
+
+def typed_days(command: TimeOffCommand, lang: Lang) -> tuple[date, date]:
+    if command.first is None or command.last is None:
+        raise Unusable(t(lang, "timeoff.no_dates"))
+    if command.last < command.first:
+        raise Unusable(t(lang, "timeoff.backwards", start=day(command.first, lang), end=day(command.last, lang)))
+    return command.first, command.last
+
+
+def span(command: TimeOffCommand, zone: ZoneInfo, lang: Lang) -> tuple[datetime, datetime]:
+    """The UTC start and end: whole days, or from the start time on the first day to the end time on the last."""
+    first, last = typed_days(command, lang)
+    if command.start_time is None and command.end_time is None:
+        return whole_days(first, last, zone)
+    if command.end_time is None:
+        raise Unusable(t(lang, "timeoff.no_end", start=command.start_time))
+    if command.start_time is None:
+        raise Unusable(t(lang, "timeoff.no_start", end=command.end_time))
+    start = local_time(first, command.start_time, zone, lang)
+    end = local_time(last, command.end_time, zone, lang)
+    if end <= start:
+        typed_start = t(lang, "timeoff.typed_as", typed=command.start_time, moment=moment(start, zone, lang))
+        typed_end = t(lang, "timeoff.typed_as", typed=command.end_time, moment=moment(end, zone, lang))
+        raise Unusable(t(lang, "timeoff.not_after", start=typed_start, end=typed_end))
+    return start, end
+
+
+def local_time(on: date, typed: str, zone: ZoneInfo, lang: Lang) -> datetime:
+    """The UTC instant of `typed` on that day in `zone`. A time the clocks skip or go through twice is refused:
+    moving it would book time off the manager did not ask for."""
+    clock = parse_clock(typed)
+    if clock is None:
+        raise Unusable(t(lang, "timeoff.bad_time", text=typed))
+    instant = to_utc(on, clock, zone)
+    if instant.note is not None:
+        key = "timeoff.zone_gap" if instant.note.kind == "gap" else "timeoff.zone_fold"
+        raise Unusable(t(lang, key, time=clock.strftime("%H:%M"), day=day(on, lang), zone=str(zone)))
+    return instant.utc
 
 
 def whole_days(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -198,16 +304,14 @@ class TimeOffDesk:
         if not args.strip():
             raise Unusable(t(lang, "timeoff.usage"))
         today = self.now().astimezone(zone_of(turn.timezone)).date()
-        command = parse_command(args, today, lang)
-        if command.first is None or command.last is None:
-            raise Unusable(t(lang, "timeoff.no_dates"))
-        if command.last < command.first:
-            raise Unusable(t(lang, "timeoff.backwards", start=day(command.first, lang), end=day(command.last, lang)))
-        target = await self._target(turn, command.words)
-        reason = find_reason(
-            " ".join(command.reason_words), await self.service.reasons(turn.user, target.team_id), lang
-        )
-        start, end = whole_days(command.first, command.last, target.zone)
+        first_reading = parse_command(args, today, lang)
+        typed_days(first_reading, lang)
+        target = await self._target(turn, first_reading.words)
+        reasons = await self.service.reasons(turn.user, target.team_id)
+        # Read again now that the team's reasons are known, so that one looking like a time stays the reason.
+        command = parse_command(args, today, lang, [reason for reason in reasons if reason.active])
+        start, end = span(command, target.zone, lang)
+        reason = find_reason(" ".join(command.reason_words), reasons, lang)
         booked = await self._create_once(turn, target, reason, start, end)
         return Reply.new_card(await self._result(turn, target, reason, start, end, booked))
 
