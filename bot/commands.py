@@ -91,8 +91,10 @@ TIMEOFF = Command(
     aliases=("time-off", "conge", "congé"),
     description_en="Book time off for a team member",
     description_fr="Saisir une absence pour un membre de l'équipe",
-    usage_en="timeoff [member] [24/12] to [26/12] [reason]",
-    usage_fr="absence [membre] [24/12] au [26/12] [motif]",
+    usage_en="timeoff [member] [24/12] to [26/12] [reason], or part of a day: "
+    "timeoff [member] [24/12] [9:00] to [13:00] [reason]",
+    usage_fr="absence [membre] [24/12] au [26/12] [motif], ou une partie de journée : "
+    "absence [membre] [24/12] de [9h] à [13h] [motif]",
 )
 ALERTS = Command(
     name="alerts",
