@@ -29,7 +29,6 @@ from bot.auth.tokens import DevTokenProvider, UserIdentity
 from bot.graph.client import GraphClient
 from bot.schedule import model as m
 from bot.schedule.copy import CopyJob, CopyPlan, JobState, Source, copy_body
-from bot.schedule.limiter import Limiters
 from bot.schedule.service import ScheduleService, Window
 from bot.storage import SqliteStorage
 from sandbox.app import create_sandbox_app
@@ -99,7 +98,7 @@ async def run_once(shifts: int, fault_rate: float, seed: int, tmp: Path) -> dict
             async def quiet(_: JobState) -> None:
                 return None
 
-            job = CopyJob(graph, storage, Limiters(), user, plan)
+            job = CopyJob(graph, storage, user, plan)
             started = time.monotonic()
             state = await job.run(sources, quiet)
             seconds = time.monotonic() - started

@@ -138,7 +138,7 @@ class FormFlow(ABC):
         """Graph failures common to every feature; features override for their own codes and call super()."""
         if isinstance(error, GraphThrottled):
             if error.retry_after:
-                wait = i18n.quantity(lang, int(error.retry_after + 0.999), "second")
+                wait = i18n.wait_of(lang, error.retry_after)
                 return FormView(banner=t(lang, "form.retry_after", wait=wait))
             return FormView(banner=t(lang, "form.retry_later"))
         if isinstance(error, GraphUnavailable):

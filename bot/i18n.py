@@ -3,6 +3,7 @@ languages do not have the same keys and the same placeholders, so a missing tran
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Mapping
 from typing import Literal
@@ -60,6 +61,11 @@ def _fields(text: str) -> set[str]:
 def quantity(lang: Lang, amount: int, unit: str) -> str:
     """'1 second', '2 seconds', '1 seconde': Babel's plural rules and unit names (`unit`: second, minute, hour, day)."""
     return str(format_unit(amount, f"duration-{unit}", length="long", locale=lang))
+
+
+def wait_of(lang: Lang, seconds: float) -> str:
+    """A Retry-After as the manager reads it: whole seconds, rounded up ('1 second', '30 secondes')."""
+    return quantity(lang, max(1, math.ceil(seconds)), "second")
 
 
 def duration(lang: Lang, minutes: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -54,6 +55,7 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "headers": {k: v for k, v in request.headers.items() if k.lower() != "authorization"},
         "body": _json_or_none(raw),
         "status": None,
+        "receivedAt": time.monotonic(),  # the sandbox process's monotonic clock: for pace checks, not a date
     }
 
 

@@ -21,7 +21,15 @@ from bot.graph.errors import (
     GraphUnauthorized,
     GraphUnavailable,
 )
-from tests.fixtures_sandbox import ADELE_OID, BUSINESS_ID, MEMBER_OIDS, OTHER_BUSINESS_ID, TEAM_ID, TENANT_ID
+from tests.fixtures_sandbox import (
+    ADELE_OID,
+    BUSINESS_ID,
+    MEMBER_OIDS,
+    OTHER_BUSINESS_ID,
+    TEAM_ID,
+    TENANT_ID,
+    UNSCHEDULED_TEAM_ID,
+)
 
 ADELE = UserIdentity(aad_object_id=ADELE_OID, tenant_id=TENANT_ID, name="Adele Vance")
 SEED_CUSTOMER = {"displayName": "Joni Sherman", "emailAddress": "jonis@relecloud.com"}
@@ -231,8 +239,11 @@ async def test_a_deadline_bounds_all_calls_and_waits_together(sandbox: Any, sess
     with deadline(1.0), pytest.raises(GraphThrottled):  # a 2 s Retry-After does not fit in what is left
         await client.get(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "schedule")
     assert client.waits == []  # type: ignore[attr-defined]
+    with deadline(0.5), pytest.raises(GraphThrottled):  # the team is held for those 2 s: not even sent
+        await client.get(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "schedule")
+    assert len(await sandbox.requests()) == 1
     await sandbox.inject(delay=3.0, count=1)
     started = time.monotonic()
     with deadline(0.5), pytest.raises(GraphUnavailable):
-        await client.get(ADELE, SHIFT_SCOPES, "teams", TEAM_ID, "schedule")
+        await client.get(ADELE, SHIFT_SCOPES, "teams", UNSCHEDULED_TEAM_ID, "schedule")
     assert time.monotonic() - started < 1.5

@@ -21,7 +21,6 @@ from bot.schedule import copying as copying_module
 from bot.schedule import model as m
 from bot.schedule.copy import CopyJob, CopyPlan, JobState, Source, copy_body
 from bot.schedule.copying import Copying
-from bot.schedule.limiter import Limiters
 from bot.schedule.service import ScheduleService, Window
 from bot.storage import SqliteStorage
 from tests.conftest import BotFactory
@@ -196,7 +195,7 @@ async def test_an_abandoned_claim_whose_copy_exists_is_adopted_not_posted_again(
         store = SqliteStorage(tmp_path / "state.db")
         key = plan.shift_key(opening.entry_id)
         await store.create(key, {"state": "claimed", "until": time.time() - 1})  # its claim, run out
-        job = CopyJob(graph, store, Limiters(), user, plan)
+        job = CopyJob(graph, store, user, plan)
 
         async def quiet(_: JobState) -> None:
             return None

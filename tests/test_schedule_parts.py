@@ -1,18 +1,15 @@
 """The schedule desk's parts on their own: the argument parser, paging and summarising big ranges within Teams'
-card size, plurals in both languages, escaping of names, and the per-team write limiter."""
+card size, plurals in both languages, escaping of names."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.schedule import model as m
-from bot.schedule.limiter import TeamLimiter
 from bot.schedule.parser import parse_schedule_args
 from bot.schedule.strings import plural
 from bot.schedule.view import Names, page_of
@@ -103,22 +100,6 @@ def test_big_ranges_are_paged_or_summarised_within_the_card_limit(count: int) ->
     else:
         assert "summary per day" in text and "Shift to change" not in text
     assert_valid_cards(card)
-
-
-async def test_the_limiter_keeps_four_writes_a_window_and_honours_retry_after() -> None:
-    limiter = TeamLimiter(per_second=4, window=0.2)
-    started = time.monotonic()
-    stamps = []
-    for _ in range(9):
-        await limiter.acquire()
-        stamps.append(time.monotonic() - started)
-    assert stamps[3] < 0.1 and 0.2 <= stamps[4] < 0.3 and 0.4 <= stamps[8] < 0.55
-    for first, fifth in zip(stamps, stamps[4:], strict=False):
-        assert fifth - first >= 0.2 - 0.005  # never 5 in one window
-    limiter.pause(0.3)
-    paused = time.monotonic()
-    await asyncio.gather(limiter.acquire(), limiter.acquire())
-    assert time.monotonic() - paused >= 0.29
 
 
 def walk(node: object) -> list[dict[str, object]]:

@@ -6,6 +6,9 @@
 - A POST or PATCH is retried only on 429, the one answer that says the request was not processed: a 5xx, a
   timeout or a reset may come after the write, so the outcome is unknown and only the caller can decide
   (look first, then send again).
+- Calls are paced per Graph resource (bot/graph/pacing.py): 4 writes per second on a team, 4 calls in flight on
+  a Bookings mailbox; a 429 on a team pauses every call on the team for its Retry-After. A call that could not
+  get a slot before its deadline is refused here, as a 429 that was never sent.
 - @odata.nextLink is followed only to the configured Graph origin (the user's token goes nowhere else), and a
   collection cut short (paging cap, foreign link) says so: `Collection.complete` is False.
 - Logs carry the request id and client-request-id, never the token."""
@@ -18,8 +21,8 @@ import email.utils
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,14 +31,17 @@ import aiohttp
 from yarl import URL
 
 from bot.auth.tokens import TokenProvider, UserIdentity
-from bot.graph.errors import GraphError, GraphUnavailable, error_from_response
+from bot.graph.errors import GraphError, GraphThrottled, GraphUnavailable, error_from_response
+from bot.graph.pacing import NO_SCOPE, Pacing, Scope
 
 log = logging.getLogger("managerdesk.graph")
 
 RETRYABLE = frozenset({429, 503, 504})
 RETRYABLE_WRITE = frozenset({429})  # only a 429 is known not to have been processed
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # not counted in a team's writes per second
 MAX_PAGES = 50
+PACED = "pacedByClient"  # the code of a 429 made here: the pace had no slot before the deadline, nothing was sent
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class GraphClient:
         tokens: TokenProvider,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        pacing: Pacing | None = None,
     ) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
@@ -120,11 +127,12 @@ class GraphClient:
         self._tokens = tokens
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._pacing = pacing or Pacing()
 
     def with_retry(self, retry: RetryPolicy) -> GraphClient:
         """The same client (session, tokens, base) with another retry policy, e.g. one attempt only for a caller
         that paces and retries its own writes."""
-        return GraphClient(self._session, self._base, self._tokens, retry, self._sleep)
+        return GraphClient(self._session, self._base, self._tokens, retry, self._sleep, self._pacing)
 
     def url(self, *segments: str, params: dict[str, str] | None = None) -> URL:
         path = "/".join(encode_segment(s) for s in segments)
@@ -134,7 +142,7 @@ class GraphClient:
     async def get(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, params: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        return await self._request("GET", self.url(*segments, params=params), user, tuple(scopes))
+        return await self._request("GET", self.url(*segments, params=params), user, tuple(scopes), Scope.of(segments))
 
     async def get_all(
         self,
@@ -162,7 +170,7 @@ class GraphClient:
         for _ in range(max_pages):
             if url is None:
                 return Collection(items)
-            page = await self._request("GET", url, user, tuple(scopes))
+            page = await self._request("GET", url, user, tuple(scopes), Scope.of(segments))
             value = page.get("value")
             if isinstance(value, list):
                 items.extend(item for item in value if isinstance(item, dict))
@@ -192,24 +200,30 @@ class GraphClient:
     async def post(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        return await self._request("POST", self.url(*segments), user, tuple(scopes), body)
+        return await self._request("POST", self.url(*segments), user, tuple(scopes), Scope.of(segments), body)
 
     async def put(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         """A full replacement; {} when Graph answers 204 (Shifts does unless asked for the representation)."""
-        return await self._request("PUT", self.url(*segments), user, tuple(scopes), body)
+        return await self._request("PUT", self.url(*segments), user, tuple(scopes), Scope.of(segments), body)
 
     async def patch(
         self, user: UserIdentity, scopes: Sequence[str], *segments: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        return await self._request("PATCH", self.url(*segments), user, tuple(scopes), body)
+        return await self._request("PATCH", self.url(*segments), user, tuple(scopes), Scope.of(segments), body)
 
     async def delete(self, user: UserIdentity, scopes: Sequence[str], *segments: str) -> None:
-        await self._request("DELETE", self.url(*segments), user, tuple(scopes))
+        await self._request("DELETE", self.url(*segments), user, tuple(scopes), Scope.of(segments))
 
     async def _request(
-        self, method: str, url: URL, user: UserIdentity, scopes: tuple[str, ...], body: Any = None
+        self,
+        method: str,
+        url: URL,
+        user: UserIdentity,
+        scopes: tuple[str, ...],
+        scope: Scope = NO_SCOPE,
+        body: Any = None,
     ) -> dict[str, Any]:
         retryable = RETRYABLE if method in IDEMPOTENT else RETRYABLE_WRITE
         started = time.monotonic()
@@ -218,8 +232,9 @@ class GraphClient:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, url, user, scopes, body, client_request_id)
+                return await self._attempt(method, url, user, scopes, scope, body, client_request_id)
             except GraphError as error:
+                self._note_throttling(scope, error)
                 wait = self._wait_before_retry(error, attempt, started, retryable)
                 if wait is None:
                     raise
@@ -234,6 +249,38 @@ class GraphClient:
                 )
                 await self._sleep(wait)
 
+    def _note_throttling(self, scope: Scope, error: GraphError) -> None:
+        """A 429 on a team: every call on that team waits out the Retry-After, not only this one."""
+        if error.status == 429 and scope.kind == "team" and error.code != PACED:
+            wait = error.retry_after if error.retry_after is not None else self._retry.default_backoff
+            self._pacing.team(scope.resource_id).pause(wait)
+
+    @asynccontextmanager
+    async def _slot(self, method: str, scope: Scope, client_request_id: str) -> AsyncIterator[None]:
+        """Waits for the resource's pace, within the deadline (leaving time for the call itself)."""
+        remaining = _remaining()
+        within = None if remaining is None else max(0.0, remaining - 0.2)
+        if scope.kind == "team":
+            team = self._pacing.team(scope.resource_id)
+            turn = team.wait_out_pause(within) if method in READS else team.acquire(within)
+            if not await turn:
+                raise GraphThrottled(
+                    status=429, code=PACED, client_request_id=client_request_id, retry_after=team.ready_in()
+                )
+        gate = self._pacing.gate(scope)
+        if gate is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(within):
+                await gate.acquire()
+        except TimeoutError:
+            raise GraphThrottled(status=429, code=PACED, client_request_id=client_request_id) from None
+        try:
+            yield
+        finally:
+            gate.release()
+
     def _wait_before_retry(
         self, error: GraphError, attempt: int, started: float, retryable: frozenset[int]
     ) -> float | None:
@@ -247,6 +294,19 @@ class GraphClient:
         return wait if spent + wait <= self._retry.budget_seconds else None
 
     async def _attempt(
+        self,
+        method: str,
+        url: URL,
+        user: UserIdentity,
+        scopes: tuple[str, ...],
+        scope: Scope,
+        body: Any,
+        client_request_id: str,
+    ) -> dict[str, Any]:
+        async with self._slot(method, scope, client_request_id):
+            return await self._send(method, url, user, scopes, body, client_request_id)
+
+    async def _send(
         self,
         method: str,
         url: URL,

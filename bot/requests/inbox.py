@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import i18n
 from bot.flows import ACTION_BUDGET_SECONDS
 from bot.graph.client import deadline
 from bot.graph.errors import GraphError, GraphForbidden, GraphNotFound, GraphThrottled, GraphUnavailable
@@ -235,9 +236,12 @@ def _team_name(item: RequestItem) -> str:
     return str((item.action_data or {}).get("teamName") or "")
 
 
-def explain(error: GraphError, lang: Lang) -> str:
+def explain(error: GraphError, lang: Lang, busy: str = "requests.refused.busy") -> str:
+    """`busy`: the message key for a busy Graph, with a `_for` twin that says how long to wait."""
     if isinstance(error, GraphThrottled) or (isinstance(error, GraphUnavailable) and error.status == 503):
-        return t(lang, "requests.refused.busy")
+        if error.retry_after:
+            return t(lang, f"{busy}_for", wait=i18n.wait_of(lang, error.retry_after))
+        return t(lang, busy)
     return t(lang, "requests.refused.failed", code=error.inner_code or error.code or error.status)
 
 

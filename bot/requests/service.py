@@ -1,14 +1,14 @@
 """Graph calls of the requests feature, with the manager's delegated token (NOTES.md §3, §6).
 
-Per team: the four request lists (`state eq 'pending'`), members, time-off reasons, shifts and open shifts,
-at most 4 in flight (Shifts allows 4 requests per second per app on a team), and the decisions."""
+Per team: the four request lists (`state eq 'pending'`), members, time-off reasons, shifts and open shifts, and
+the decisions. The calls on one team are asked for together; the Graph client paces them to Shifts' 4 requests
+per second per app on a team (bot/graph/pacing.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.auth.scopes import SHIFT_SCOPES
 from bot.auth.tokens import UserIdentity
@@ -21,11 +21,9 @@ from bot.shift.timezones import graph_time
 # Listing, approving and declining requests and creating time off: Schedule.ReadWrite.All (listing
 # offerShiftRequests has no read scope, NOTES.md §4); team and member names: Team.ReadBasic.All, TeamMember.Read.All.
 REQUEST_SCOPES = SHIFT_SCOPES
-MAX_IN_FLIGHT_PER_TEAM = 4
+TEAMS_AT_A_TIME = 4  # how many of the manager's teams are looked at together
 PENDING_FILTER = "state eq 'pending'"
 SHIFT_MARGIN = timedelta(days=1)  # shifts that start a day before a time off can still overlap it
-
-T = TypeVar("T")
 
 
 class RequestsService:
@@ -36,7 +34,7 @@ class RequestsService:
     # --- which teams ---------------------------------------------------------------------------------------
     async def owned_teams(self, user: UserIdentity) -> list[tuple[TeamOption, str]]:
         """(team, schedule time zone) for the joined teams the user owns whose schedule is ready; 4 teams at a time."""
-        gate = asyncio.Semaphore(MAX_IN_FLIGHT_PER_TEAM)
+        gate = asyncio.Semaphore(TEAMS_AT_A_TIME)
 
         async def owned(team: TeamOption) -> tuple[TeamOption, str] | None:
             async with gate:
@@ -60,22 +58,16 @@ class RequestsService:
 
     # --- the inbox -------------------------------------------------------------------------------------------
     async def inbox(self, user: UserIdentity, team: TeamOption, zone: str) -> TeamInbox:
-        gate = asyncio.Semaphore(MAX_IN_FLIGHT_PER_TEAM)
-
-        async def gated(call: Awaitable[T]) -> T:
-            async with gate:
-                return await call
-
-        lists = await asyncio.gather(*(gated(self.pending(user, team.team_id, c)) for c in COLLECTIONS))
+        lists = await asyncio.gather(*(self.pending(user, team.team_id, c) for c in COLLECTIONS))
         requests = [request for found in lists for request in found]
         inbox = TeamInbox(team.team_id, team.name, zone, requests)
         if not requests:
             return inbox
         members, reasons, shifts, open_shifts = await asyncio.gather(
-            gated(self.directory.members(user, team.team_id)),
-            gated(self.reasons(user, team.team_id)),
-            gated(self.shifts(user, team.team_id, requests)),
-            gated(self.open_shifts(user, team.team_id)),
+            self.directory.members(user, team.team_id),
+            self.reasons(user, team.team_id),
+            self.shifts(user, team.team_id, requests),
+            self.open_shifts(user, team.team_id),
         )
         inbox.names = {member.user_id: member.name for member in members}
         inbox.reasons = {reason.reason_id: reason for reason in reasons}

@@ -59,6 +59,7 @@ i18n.register(
         "requests.refused.not_owner": "Only an owner of {team} can decide on this request.",
         "requests.refused.gone": "This request no longer exists. It may have been withdrawn.",
         "requests.refused.busy": "Microsoft 365 is busy. Nothing was decided. Try again in a minute.",
+        "requests.refused.busy_for": "Microsoft 365 is busy. Nothing was decided. Try again in {wait}.",
         "requests.refused.unknown": "Microsoft 365 did not confirm. I checked: the request is still pending, "
         "so you can try again.",
         "requests.refused.failed": "Microsoft 365 could not do this ({code}). Nothing was decided.",
@@ -112,6 +113,7 @@ i18n.register(
         "requests.refused.not_owner": "Seul un propriétaire de {team} peut traiter cette demande.",
         "requests.refused.gone": "Cette demande n'existe plus. Elle a peut-être été retirée.",
         "requests.refused.busy": "Microsoft 365 est occupé. Rien n'a été décidé. Réessayez dans une minute.",
+        "requests.refused.busy_for": "Microsoft 365 est occupé. Rien n'a été décidé. Réessayez dans {wait}.",
         "requests.refused.unknown": "Microsoft 365 n'a pas confirmé. J'ai vérifié : la demande est toujours en "
         "attente, vous pouvez réessayer.",
         "requests.refused.failed": "Microsoft 365 n'a pas pu le faire ({code}). Rien n'a été décidé.",

@@ -27,7 +27,6 @@ from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient, RetryPolicy, deadline
 from bot.graph.errors import GraphError, GraphThrottled, GraphUnavailable
 from bot.schedule import model as m
-from bot.schedule.limiter import Limiters
 from bot.schedule.service import ScheduleService, Window
 from bot.shift.timezones import graph_time, parse_graph_time, to_utc
 from bot.storage import StateStore
@@ -37,6 +36,7 @@ log = logging.getLogger("managerdesk.schedule.copy")
 CLAIM_SECONDS = 30.0  # one shift's copy never takes longer; a claim older than this was abandoned
 LEASE_SECONDS = 20.0  # a job runner renews its lease at every progress report
 MAX_TRIES = 6  # per shift and run: 429s and lost answers are retried, then the shift is reported failed
+WRITES_IN_FLIGHT = 4  # the team allows 4 requests a second (the client paces them); more in flight only queue
 RECORD_DAYS = 30  # how long job and shift records are kept
 CLASSIC_FALLBACK_THEME = "white"  # a source theme read back as unknownFutureValue can never be sent
 
@@ -184,17 +184,16 @@ class CopyJob:
         self,
         graph: GraphClient,
         store: StateStore,
-        limiters: Limiters,
         user: UserIdentity,
         plan: CopyPlan,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # One attempt per call: this job paces its writes and decides about every retry itself.
+        # One attempt per call: this job decides about every retry itself. The client paces the calls on the team
+        # (bot/graph/pacing.py) and pauses the team on a 429, so a retry here waits out Graph's Retry-After.
         self.graph = graph.with_retry(RetryPolicy(max_attempts=1, timeout_seconds=10.0))
         self.schedule = ScheduleService(self.graph)
         self.store = store
-        self.limiter = limiters.of(plan.team_id)
         self.user = user
         self.plan = plan
         self.clock = clock
@@ -212,7 +211,7 @@ class CopyJob:
             target = await self.schedule.entries(self.user, self.plan.team_id, Window.of(self.plan.target, zone))
         self.taken = [(e.user_id, e.start, e.end) for e in target if e.kind == "shift" and not e.staged_for_deletion]
         report = _Reporter(progress, self.state)
-        gate = asyncio.Semaphore(self.limiter.per_second)
+        gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
 
         async def one(source: Source) -> None:
             async with gate:
@@ -269,13 +268,11 @@ class CopyJob:
                     return "copied", {"copyId": existing, "adopted": True}
             if any(u == user_id and s < end and start < e for u, s, e in self.taken):
                 return "skipped", {"reason": "overlap"}
-            await self.limiter.acquire()
             try:
                 with deadline(30, patient=True):
                     created = await self.schedule.create_shift(self.user, self.plan.team_id, source.body)
-            except GraphThrottled as error:
-                self.limiter.pause(error.retry_after if error.retry_after is not None else 2.0**attempt)
-                continue
+            except GraphThrottled:
+                continue  # not processed; the client holds the team until Graph's Retry-After is over
             except GraphUnavailable as error:
                 # 5xx or no answer: maybe created. Look before posting again.
                 look_first = True

@@ -21,7 +21,6 @@ from bot.graph.errors import GraphError
 from bot.i18n import Lang, t
 from bot.schedule import model as m
 from bot.schedule.copy import LEASE_SECONDS, RECORD_DAYS, CopyJob, CopyPlan, JobState, Source, copy_body
-from bot.schedule.limiter import Limiters
 from bot.schedule.service import ScheduleService, Window
 from bot.schedule.strings import plural
 from bot.schedule.view import Names, pick_title
@@ -41,7 +40,6 @@ class Copying:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = services.storage
-        self.limiters = Limiters()  # one pace per team for the whole app
 
     @classmethod
     async def idle(cls) -> None:
@@ -122,7 +120,7 @@ class Copying:
 
     async def _run(self, turn: Turn, record: FormRecord, plan: CopyPlan, sources: list[Source], etag: str) -> Reply:
         key = f"schedcopy:{plan.job_id}"
-        job = CopyJob(self.services.graph, self.store, self.limiters, turn.user, plan)
+        job = CopyJob(self.services.graph, self.store, turn.user, plan)
         handoff: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         lease = {"etag": etag}
 
