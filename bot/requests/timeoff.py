@@ -71,6 +71,8 @@ i18n.register(
         "timeoff.conflict.other": "{name} has {count} shifts during this time off: {shifts}",
         "timeoff.conflict.many": "{name} has {count} shifts during this time off: {shifts}",
         "timeoff.failed": "The time off was not booked.",
+        "timeoff.busy": "Microsoft 365 is busy. Try again in a minute.",
+        "timeoff.busy_for": "Microsoft 365 is busy. Try again in {wait}.",
         "timeoff.in_flight": "This time off is already being booked. Type /requests or look in Shifts in a few "
         "minutes before trying again.",
         "timeoff.unknown_outcome": "Microsoft 365 did not answer in time. Type /requests or look in Shifts before "
@@ -110,6 +112,8 @@ i18n.register(
         "timeoff.conflict.other": "{name} a {count} postes pendant cette absence : {shifts}",
         "timeoff.conflict.many": "{name} a {count} de postes pendant cette absence : {shifts}",
         "timeoff.failed": "L'absence n'a pas été enregistrée.",
+        "timeoff.busy": "Microsoft 365 est occupé. Réessayez dans une minute.",
+        "timeoff.busy_for": "Microsoft 365 est occupé. Réessayez dans {wait}.",
         "timeoff.in_flight": "Cette absence est déjà en cours d'enregistrement. Regardez dans Shifts dans quelques "
         "minutes avant de réessayer.",
         "timeoff.unknown_outcome": "Microsoft 365 n'a pas répondu à temps. Tapez /demandes ou regardez dans Shifts "
@@ -296,7 +300,7 @@ class TimeOffDesk:
             lines = [t(lang, "timeoff.unknown_outcome") if error.status in (0, 500, 504) else explain(error, lang)]
             return Reply.new_card(notice_card(lang, title, lines, error.request_id or error.client_request_id))
         except GraphError as error:
-            lines = [t(lang, "timeoff.failed"), explain(error, lang)]
+            lines = [t(lang, "timeoff.failed"), explain(error, lang, busy="timeoff.busy")]
             return Reply.new_card(notice_card(lang, title, lines, error.request_id or error.client_request_id))
 
     async def _book(self, turn: Turn, args: str) -> Reply:
