@@ -224,6 +224,9 @@ def utc(text: str) -> datetime:
         ("en", "Megan 24/12 14:00 to 26/12 12:00 Vacation", "2026-12-24T13:00", "2026-12-26T11:00"),
         ("fr", "Megan 24/12 14h au 26/12 12h Congés", "2026-12-24T13:00", "2026-12-26T11:00"),
         ("en", "Megan today 16:00 to 18:00 Doctor", "2026-12-02T15:00", "2026-12-02T17:00"),
+        ("en", "Megan 24/12 18:00 to 24:00 Doctor", "2026-12-24T17:00", "2026-12-24T23:00"),  # that day's midnight
+        ("fr", "Megan 24/12 de 18h à 0h Médecin", "2026-12-24T17:00", "2026-12-24T23:00"),
+        ("en", "Megan 24/12 22:00 to 25/12 00:00 Doctor", "2026-12-24T21:00", "2026-12-24T23:00"),  # the day typed
         ("en", "Megan 24/12 to 26/12 Vacation", "2026-12-23T23:00", "2026-12-26T23:00"),  # whole days, as before
         ("fr", "Megan demain Congés", "2026-12-02T23:00", "2026-12-03T23:00"),
     ],

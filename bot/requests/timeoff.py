@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import i18n
@@ -248,6 +248,8 @@ def span(command: TimeOffCommand, zone: ZoneInfo, lang: Lang) -> tuple[datetime,
         raise Unusable(t(lang, "timeoff.no_start", end=command.end_time))
     start = local_time(first, command.start_time, zone, lang)
     end = local_time(last, command.end_time, zone, lang)
+    if command.days_typed == 1 and end <= start and parse_clock(command.end_time) == time(0):
+        end = local_time(last + timedelta(days=1), command.end_time, zone, lang)  # "18:00 to 24:00": that midnight
     if end <= start:
         typed_start = t(lang, "timeoff.typed_as", typed=command.start_time, moment=moment(start, zone, lang))
         typed_end = t(lang, "timeoff.typed_as", typed=command.end_time, moment=moment(end, zone, lang))
