@@ -36,6 +36,12 @@ async def posted(sandbox: SandboxHandle) -> list[dict[str, Any]]:
     return [r for r in await sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/timesOff")]
 
 
+def megans_vacation(start: str, end: str) -> dict[str, Any]:
+    """The body of POST …/timesOff for Megan's vacation, as Graph's docs show it."""
+    shared = {"timeOffReasonId": VACATION_ID, "startDateTime": start, "endDateTime": end, "theme": "white"}
+    return {"userId": MEGAN_OID, "sharedTimeOff": shared, "draftTimeOff": None}
+
+
 def shown(card: dict[str, Any]) -> str:
     return texts(runs_joined(card))
 
@@ -48,16 +54,7 @@ async def test_time_off_for_megan_is_booked_in_the_teams_zone(desk: Desk) -> Non
     assert "Megan Bowen has 1 shift during this time off: “Day shift” on Thu 24 Dec, 09:00–17:00" in shown(card)
     [post] = await posted(desk.sandbox)
     assert post["status"] == 201
-    assert post["body"] == {
-        "userId": MEGAN_OID,
-        "sharedTimeOff": {
-            "timeOffReasonId": VACATION_ID,
-            "startDateTime": "2026-12-23T23:00:00Z",
-            "endDateTime": "2026-12-26T23:00:00Z",
-            "theme": "white",
-        },
-        "draftTimeOff": None,
-    }
+    assert post["body"] == megans_vacation("2026-12-23T23:00:00Z", "2026-12-26T23:00:00Z")
     again = await desk.say("/timeoff Megan 24/12/2026 to 26/12/2026 Vacation")  # Teams re-sent the message
     assert shown(again).startswith("This time off was already booked")
     assert len(await posted(desk.sandbox)) == 1
@@ -141,16 +138,7 @@ async def test_a_morning_then_an_afternoon_are_two_bookings_and_a_resent_one_boo
     assert "Megan Bowen has 1 shift during this time off: “Day shift” on Thu 24 Dec, 09:00–17:00" in shown(morning)
     [post] = await posted(desk.sandbox)
     assert post["status"] == 201
-    assert post["body"] == {
-        "userId": MEGAN_OID,
-        "sharedTimeOff": {
-            "timeOffReasonId": VACATION_ID,
-            "startDateTime": "2026-12-24T08:00:00Z",
-            "endDateTime": "2026-12-24T12:00:00Z",
-            "theme": "white",
-        },
-        "draftTimeOff": None,
-    }
+    assert post["body"] == megans_vacation("2026-12-24T08:00:00Z", "2026-12-24T12:00:00Z")
     afternoon = await desk.say("/timeoff Megan 24/12/2026 13:00-17:00 Vacation")
     assert shown(afternoon).startswith("Time off booked")
     again = await desk.say("/timeoff Megan 24/12/2026 1pm to 5pm Vacation")  # the same afternoon, written otherwise
