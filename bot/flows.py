@@ -45,6 +45,7 @@ i18n.register(
     en={
         "form.fix_errors": "Please fix the highlighted fields.",
         "form.cancelled": "Cancelled. Nothing was created.",
+        "form.cancelled_edit": "Cancelled. Nothing was changed.",
         "form.cancelled_unknown": "Cancelled. Microsoft 365 never confirmed the earlier attempt: check whether "
         "it was created.",
         "form.retry_later": "Microsoft 365 is busy right now. Nothing was created. Please try again in a minute.",
@@ -66,6 +67,7 @@ i18n.register(
     fr={
         "form.fix_errors": "Veuillez corriger les champs signalés.",
         "form.cancelled": "Annulé. Rien n'a été créé.",
+        "form.cancelled_edit": "Annulé. Rien n'a été modifié.",
         "form.cancelled_unknown": "Annulé. Microsoft 365 n'a jamais confirmé la tentative précédente : vérifiez "
         "si la création a eu lieu.",
         "form.retry_later": "Microsoft 365 est occupé. Rien n'a été créé. Veuillez réessayer dans une minute.",
@@ -193,10 +195,12 @@ class FormFlow(ABC):
             if isinstance(record, Reply):
                 return record
             unknown = record.status != "open"  # unknown, or a create whose instance went silent
+            editing = self.edits_existing(record)
             record.status = "cancelled"
             self._forget_inputs(record)
+            record.result = {"edit": True} if editing else None  # what later presses on it are told
             if await self.forms.save(record):
-                return self.cancelled(turn, unknown)
+                return self.cancelled(turn, unknown, editing)
         return self.busy(turn)
 
     async def submit(self, turn: Turn, *, confirmed: bool = False) -> Reply:
@@ -355,7 +359,7 @@ class FormFlow(ABC):
         if record.status == "done":
             return Reply.in_place(self.render_done(record, turn.lang))
         if record.status == "cancelled":
-            return self.cancelled(turn, False)
+            return self.cancelled(turn, False, bool((record.result or {}).get("edit")))
         if record.status == "creating" and record.attempt and record.attempt.until > self.forms.clock():
             view = FormView(banner=t(turn.lang, "form.still_creating"), banner_color="Accent")
             return Reply.in_place(self.render_form(record, turn.lang, view))
@@ -381,8 +385,12 @@ class FormFlow(ABC):
         """A finished form keeps only what a late press needs (its result), for `done_seconds`."""
         record.values, record.rows, record.context, record.answer = {}, {}, {}, None
 
-    def cancelled(self, turn: Turn, unknown: bool) -> Reply:
-        key = "form.cancelled_unknown" if unknown else "form.cancelled"
+    def edits_existing(self, record: FormRecord) -> bool:
+        """Whether this form changes something that exists (an edit) rather than creating something."""
+        return False
+
+    def cancelled(self, turn: Turn, unknown: bool, editing: bool = False) -> Reply:
+        key = "form.cancelled_unknown" if unknown else "form.cancelled_edit" if editing else "form.cancelled"
         return Reply.in_place(notice_card(turn.lang, t(turn.lang, key), []))
 
     def busy(self, turn: Turn) -> Reply:

@@ -152,6 +152,18 @@ async def test_edit_refuses_bad_input_in_french_and_patches_nothing(desk: Desk) 
     assert await desk.graph("PATCH") == []
 
 
+async def test_cancelling_an_edit_says_nothing_was_changed_in_both_languages(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Edit", customerId=NESTOR)
+    desk.fill({"Number (phone 1)": "206-555-0199"})
+    assert texts(await desk.press("Cancel")).startswith("Cancelled. Nothing was changed.")
+    desk.teams.locale = "fr-FR"
+    await desk.say("/clients nestor")
+    await desk.press_on("Modifier", customerId=NESTOR)
+    assert texts(await desk.press("Annuler")).startswith("Annulé. Rien n'a été modifié.")
+    assert await desk.graph("PATCH") == []
+
+
 # --- Delete ----------------------------------------------------------------------------------------------------
 
 

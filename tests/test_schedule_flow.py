@@ -152,6 +152,16 @@ async def test_edit_opens_the_shift_form_prefilled_and_replaces_the_shift(desk: 
     desk.check_cards()
 
 
+async def test_cancelling_an_edit_says_nothing_was_changed_even_to_a_later_press(desk: Desk) -> None:
+    await desk.say("/schedule 2026-12-07")
+    desk.pick("Megan Bowen", "08:00")
+    await desk.press("Edit")
+    desk.fill({"End time": "17:30"})
+    assert texts(await desk.press("Cancel")).startswith("Cancelled. Nothing was changed.")
+    assert texts(await desk.press_stale("Save changes")).startswith("Cancelled. Nothing was changed.")
+    assert [w for w in await desk.writes() if w["method"] == "PUT"] == []
+
+
 async def test_every_check_of_the_create_form_applies_to_an_edit(desk: Desk) -> None:
     desk.teams.locale = "fr-FR"
     await desk.say("/planning 2026-12-07")

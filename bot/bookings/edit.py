@@ -45,6 +45,9 @@ class CustomerEditFlow(CustomerFlow):
         super().__init__(services)
         self.directory = directory
 
+    def edits_existing(self, record: FormRecord) -> bool:
+        return True
+
     async def start(self, turn: Turn) -> Reply:
         """The Edit button of a search result: reads the customer and its business, then opens the form."""
         ids = ids_of(turn, "businessId", "customerId")

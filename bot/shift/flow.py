@@ -284,9 +284,12 @@ class ShiftFlow(FormFlow):
             zone_notes=[check_text(check, zone, names, lang) for check in shown],
             times_only=all(check.get("kind") in ZONE_CHECKS for check in shown),
             duration=duration,
-            editing=isinstance(context.get(edit.REPLACES), dict),
+            editing=self.edits_existing(record),
         )
         return shift_form_card(state, view, lang)
+
+    def edits_existing(self, record: FormRecord) -> bool:
+        return isinstance(record.context.get(edit.REPLACES), dict)
 
     def render_done(self, record: FormRecord, lang: Lang) -> dict[str, Any]:
         result = record.result or {}
