@@ -10,7 +10,7 @@ ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
-COPY requirements.txt .
+COPY requirements.txt constraints.txt ./
 # Runtime dependencies only (requirements-dev.txt never enters the image), into a venv copied whole below.
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-compile -r requirements.txt

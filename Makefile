@@ -11,7 +11,7 @@ PLAYGROUND_PORT ?= 56150
 
 .PHONY: run test lint deps dev-deps node-deps package clean azurite toolkit-schema
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements.txt

@@ -123,7 +123,7 @@ def runtime_closure() -> set[str]:
     wanted = [
         norm(re.split(r"[=<>\[; ]", line, maxsplit=1)[0])
         for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
+        if line.strip() and not line.startswith(("#", "-"))
     ]
     closure: set[str] = set()
     while wanted:
@@ -159,3 +159,18 @@ def test_the_code_in_the_image_needs_only_runtime_dependencies() -> None:
     }
     assert missing == {}, f"imported by the image's code but not in requirements.txt: {missing}"
     assert "pytest" not in closure and "ruff" not in closure
+
+
+def test_everything_the_runtime_pulls_in_is_pinned_by_the_constraints() -> None:
+    """requirements.txt names what we use; constraints.txt (which it includes) pins the whole tree, so a fresh
+    clone, the image and App Service's build install the same versions as CI did."""
+    assert "-c constraints.txt" in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pinned: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned with ==: {line}"
+            pinned[re.sub(r"[-_.]+", "-", name).lower()] = version
+    assert runtime_closure() - set(pinned) == set()
+    installed = {name: metadata.version(name) for name in runtime_closure()}
+    assert {name: version for name, version in installed.items() if pinned[name] != version} == {}

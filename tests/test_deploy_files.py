@@ -341,12 +341,13 @@ def git_files(*args: str) -> set[str]:
 
 
 def test_zip_deploy_uploads_the_same_runtime_files_as_the_image() -> None:
-    """`.webappignore` (atk deploy) leaves exactly the app: app.py, gunicorn.conf.py, requirements.txt, bot/, cards/
+    """`.webappignore` (atk deploy) leaves exactly the app: app.py, gunicorn.conf.py, requirements.txt and
+    constraints.txt, bot/, cards/
     (gitignore rules, which the Toolkit's ignore file follows; checked on the committed files)."""
     tracked = git_files("--cached")
     uploaded = tracked - git_files("--cached", "--ignored", "--exclude-from=.webappignore")
-    expected = {"app.py", "gunicorn.conf.py", "requirements.txt"}
+    expected = {"app.py", "gunicorn.conf.py", "requirements.txt", "constraints.txt"}
     expected |= {f for f in tracked if f.startswith(("bot/", "cards/")) and not f.endswith(".md")}
     assert uploaded == expected, (sorted(uploaded - expected), sorted(expected - uploaded))
     zip_command = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-    assert "zip -r build/app.zip app.py gunicorn.conf.py requirements.txt bot cards" in zip_command
+    assert "zip -r build/app.zip app.py gunicorn.conf.py requirements.txt constraints.txt bot cards" in zip_command
