@@ -63,6 +63,7 @@ class CustomerForm:
     verb_kind: str = "customer"
     title_key: str = "customer.title"
     submit_key: str = "customer.create"
+    confirm_key: str = "customer.create_anyway"
 
     def verb(self, name: str) -> str:
         """`customer.submit`, or `customer-edit.submit` on the edit form."""
@@ -195,7 +196,7 @@ def _phone_row(form: CustomerForm, lang: Lang, row: str, n: int) -> ac.Container
 def _actions(form: CustomerForm, lang: Lang) -> list[ac.Action]:
     cancel = execute(t(lang, "customer.cancel"), form.verb(CANCEL), form.form_id, send_inputs=False)
     if form.confirm_duplicate:
-        return [execute(t(lang, "customer.create_anyway"), form.verb(CONFIRM), form.form_id, style="positive"), cancel]
+        return [execute(t(lang, form.confirm_key), form.verb(CONFIRM), form.form_id, style="positive"), cancel]
     return [execute(t(lang, form.submit_key), form.verb(SUBMIT), form.form_id, style="positive"), cancel]
 
 

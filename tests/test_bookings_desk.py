@@ -152,6 +152,39 @@ async def test_edit_refuses_bad_input_in_french_and_patches_nothing(desk: Desk) 
     assert await desk.graph("PATCH") == []
 
 
+async def test_an_email_changed_to_another_customers_is_warned_about_before_saving(desk: Desk) -> None:
+    await desk.say("/customers nestor")
+    await desk.press_on("Edit", customerId=NESTOR)
+    desk.fill({"Email address": "DiegoS@fabrikam.com"})
+    warned = await desk.press("Save")
+    assert "Contoso Lunch Delivery already has another customer with the email DiegoS@fabrikam.com: Diego " in texts(
+        warned
+    )
+    assert await desk.graph("PATCH") == []
+    assert [a["title"] for a in actions_of(warned)][-2:] == ["Save anyway", "Cancel"]
+    done = await desk.press("Save anyway")
+    assert "Customer updated" in texts(done)
+    [patch] = await desk.graph("PATCH")
+    assert patch["body"]["emailAddress"] == "DiegoS@fabrikam.com"
+    desk.check_cards()
+
+
+async def test_an_email_left_as_it_was_or_taken_by_nobody_is_saved_without_a_warning_in_french(desk: Desk) -> None:
+    desk.teams.locale = "fr-FR"
+    await desk.say("/clients nestor")
+    await desk.press_on("Modifier", customerId=NESTOR)
+    desk.fill({"Nom": "Nestor W."})
+    assert "Client modifié" in texts(await desk.press("Enregistrer"))
+    await desk.say("/clients grady")
+    await desk.press_on("Modifier")
+    desk.fill({"Adresse e-mail": "nestorw@fabrikam.com"})
+    warned = await desk.press("Enregistrer")
+    assert "a déjà un autre client avec l'adresse e-mail nestorw@fabrikam.com : Nestor W.. Enregistrer quand" in (
+        texts(warned)
+    )
+    assert len(await desk.graph("PATCH")) == 1
+
+
 async def test_cancelling_an_edit_says_nothing_was_changed_in_both_languages(desk: Desk) -> None:
     await desk.say("/customers nestor")
     await desk.press_on("Edit", customerId=NESTOR)

@@ -12,7 +12,7 @@ from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.model import KIND_EDIT
 from bot.bookings.turns import ids_of, stale
-from bot.customer.flow import CustomerFlow, field_message, graph_field
+from bot.customer.flow import CONFIRM_DUPLICATE, CustomerFlow, field_message, graph_field
 from bot.customer.model import (
     ADDRESS_TEXT_FIELDS,
     ADDRESSES,
@@ -69,6 +69,7 @@ class CustomerEditFlow(CustomerFlow):
             {BUSINESS: business_id, DISPLAY_NAME: _text(doc, "displayName"), EMAIL: _text(doc, "emailAddress")},
             customer=doc,
             customerId=customer_id,
+            originalEmail=_text(doc, "emailAddress"),
             businesses=[(business.name, business_id)],
         )
         return Reply.in_place(opened.card or {})
@@ -87,12 +88,19 @@ class CustomerEditFlow(CustomerFlow):
 
     def styled(self, form: CustomerForm) -> CustomerForm:
         return dataclasses.replace(
-            form, verb_kind=KIND_EDIT, title_key="bookings.edit_title", submit_key="bookings.save"
+            form,
+            verb_kind=KIND_EDIT,
+            title_key="bookings.edit_title",
+            submit_key="bookings.save",
+            confirm_key="bookings.save_anyway",
         )
 
     async def create(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | FormView:
         body = customer_body(payload)
         customer_id = str(record.context["customerId"])
+        warning = await self._email_taken(turn, record, payload)
+        if warning is not None:
+            return warning
         try:
             updated = await self.directory.update_customer(turn.user, payload.business_id, customer_id, body)
         except GraphUnavailable:
@@ -101,6 +109,26 @@ class CustomerEditFlow(CustomerFlow):
                 raise
             return found
         return self._result(record, payload, updated)
+
+    async def _email_taken(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> FormView | None:
+        """A warning when the email was changed to one another customer of the business already has; "Save anyway"
+        covers that business and email only. An email left as it was is not checked again."""
+        email = payload.email.casefold()
+        if not email or email == str(record.context.get("originalEmail") or "").casefold():
+            return None
+        duplicate_key = [payload.business_id, email]
+        if record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key:
+            return None
+        existing, _ = await self._same_email(turn, payload)
+        others = [c for c in existing if str(c.get("id")) != str(record.context["customerId"])]
+        if not others:
+            return None
+        record.context["duplicate_of"] = duplicate_key
+        await self.forms.save(record)
+        names = ", ".join(sorted({str(c.get("displayName") or "?") for c in others}))
+        business = self._business_name(record, payload.business_id)
+        text = t(turn.lang, "bookings.duplicate_email", business=business, email=payload.email, names=names)
+        return FormView(banner=text, banner_color="Warning", mode=CONFIRM_DUPLICATE)
 
     async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
         """After a Save whose answer was lost: the customer as Graph has it, if it already holds these values

@@ -37,6 +37,9 @@ i18n.register(
         "went through.",
         "bookings.edit_title": "Edit customer",
         "bookings.save": "Save",
+        "bookings.save_anyway": "Save anyway",
+        "bookings.duplicate_email": "{business} already has another customer with the email {email}: {names}. "
+        "Save anyway?",
         "bookings.edit_gone": "This customer is no longer in Bookings: someone may have deleted it. Nothing was "
         "changed.",
         "bookings.edit_not_staff": "You are not on the staff of this Bookings business, so you can't change its "
@@ -106,6 +109,9 @@ i18n.register(
         "suppression a bien eu lieu.",
         "bookings.edit_title": "Modifier le client",
         "bookings.save": "Enregistrer",
+        "bookings.save_anyway": "Enregistrer quand même",
+        "bookings.duplicate_email": "{business} a déjà un autre client avec l'adresse e-mail {email} : {names}. "
+        "Enregistrer quand même ?",
         "bookings.edit_gone": "Ce client n'est plus dans Bookings : quelqu'un l'a peut-être supprimé. Rien n'a été "
         "modifié.",
         "bookings.edit_not_staff": "Vous ne faites pas partie du personnel de cette entreprise Bookings : vous ne "
