@@ -211,6 +211,24 @@ async def test_a_shift_over_the_members_existing_shift_asks_first(desk: Desk, la
     assert len(await posted(desk)) == 2
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Megan Bowen already has an unpublished shift then: Wednesday 20 November 2030, 08:00 – 12:00 (UTC)."),
+        ("fr", "Megan Bowen a déjà un poste non publié à ce moment-là : mercredi 20 novembre 2030, 08:00 – 12:00"),
+    ],
+)
+async def test_an_unpublished_shift_of_the_member_asks_first(desk: Desk, lang: str, said: str) -> None:
+    item = {"startDateTime": "2030-11-20T08:00:00Z", "endDateTime": "2030-11-20T12:00:00Z", "theme": "blue"}
+    draft = {"userId": MEGAN_OID, "schedulingGroupId": SEED_GROUP_ID, "sharedShift": None, "draftShift": item}
+    assert (await desk.sandbox.call("POST", f"/teams/{TEAM_ID}/schedule/shifts", json=draft)).status == 201
+    words = await open_shift(desk, lang, "09:00", "17:00")
+    warned = await desk.press(words["create"])
+    assert said in texts(warned) and len(await posted(desk)) == 1  # the draft only
+    await desk.press(words["anyway"])
+    assert len(await posted(desk)) == 2
+
+
 async def test_time_off_read_from_graph_asks_first(desk: Desk) -> None:
     time_off = {
         "id": "TOF_1",

@@ -483,3 +483,18 @@ def test_a_parse_is_cheap_once_loaded() -> None:
     for _ in range(20):
         parse_args("Megan 24 décembre 9:00-17:00", WEDNESDAY)
     assert (time_module.perf_counter() - started) / 20 < 0.02  # measured about 1 ms
+
+
+def test_the_shift_being_edited_is_not_an_overlap_with_itself_in_either_version() -> None:
+    from bot.shift.directory import Busy
+    from bot.shift.edit import is_itself
+
+    at = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    replaces = {"id": "SHFT_1", "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T16:00:00Z"}
+    published_elsewhen = Busy("shift", at - timedelta(hours=2), at + timedelta(hours=4), "SHFT_1")
+    assert is_itself(published_elsewhen, replaces)  # the same shift, its other version: by id
+    assert is_itself(Busy("draft", at, at + timedelta(hours=8), "SHFT_1"), replaces)
+    assert not is_itself(Busy("shift", at, at + timedelta(hours=8), "SHFT_2"), replaces)  # same times, other shift
+    assert not is_itself(Busy("timeOff", at, at + timedelta(hours=8), "SHFT_1"), replaces)
+    assert is_itself(Busy("shift", at, at + timedelta(hours=8)), replaces)  # no id from Graph: by the times read
+    assert not is_itself(Busy("shift", at, at + timedelta(hours=8), "SHFT_1"), None)  # not an edit

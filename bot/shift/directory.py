@@ -3,6 +3,7 @@ joined teams, a team's schedule, members and active scheduling groups; and the P
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,9 +52,10 @@ class Group:
 class Busy:
     """A member's existing shift or time off, in UTC."""
 
-    kind: str  # "shift" or "timeOff"
+    kind: str  # "shift", "draft" (a shift's unpublished version) or "timeOff"
     start: datetime
     end: datetime
+    item_id: str = ""
 
 
 class ShiftDirectory:
@@ -104,23 +106,31 @@ class ShiftDirectory:
         return [shift for shift in found.items if _same_shift(shift, plan)]
 
     async def busy(self, user: UserIdentity, team_id: str, user_id: str, start: datetime, end: datetime) -> list[Busy]:
-        """The member's shifts and time off in the team that overlap [start, end). A shift lasts at most 24 hours,
-        so shifts are asked for within a day of the span (Graph's documented $filter: `ge` on starts, `le` on
-        ends); time off has no maximum length, so all of it is read and compared here."""
-        day = timedelta(hours=24)
-        span = (
-            f"sharedShift/startDateTime ge {graph_time(start - day)} "
-            f"and sharedShift/endDateTime le {graph_time(end + day)}"
-        )
+        """The member's shifts (published, and unpublished drafts) and time off in the team that overlap
+        [start, end). A shift lasts at most 24 hours, so shifts are asked for within a day of the span (Graph's
+        documented $filter: `ge` on starts, `le` on ends; one query per version, since a condition on a version a
+        shift does not have drops it); time off has no maximum length, so all of it is read and compared here."""
         schedule = ("teams", team_id, "schedule")
-        shifts = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "shifts", params={"$filter": span})
-        try:
-            times_off = await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "timesOff")
-        except GraphNotFound:  # a schedule without time off answers 404 in some tenants; nothing to compare
-            times_off = []
-        found = [_busy("shift", s, "sharedShift", user_id) for s in shifts]
+        published, drafts, times_off = await asyncio.gather(
+            self._graph.get_all(user, SHIFT_SCOPES, *schedule, "shifts", params=_near("sharedShift", start, end)),
+            self._graph.get_all(user, SHIFT_SCOPES, *schedule, "shifts", params=_near("draftShift", start, end)),
+            self._times_off(user, schedule),
+        )
+        found = [_busy("shift", s, "sharedShift", user_id) for s in published]
+        found += [_busy("draft", s, "draftShift", user_id) for s in drafts]
         found += [_busy("timeOff", s, "sharedTimeOff", user_id) for s in times_off]
-        return [b for b in found if b is not None and b.start < end and b.end > start]
+        overlapping: dict[tuple[str, datetime, datetime], Busy] = {}
+        for busy in found:
+            if busy is not None and busy.start < end and busy.end > start:
+                # A draft that keeps its published times is said once, as the shift.
+                overlapping.setdefault((busy.item_id or busy.kind, busy.start, busy.end), busy)
+        return list(overlapping.values())
+
+    async def _times_off(self, user: UserIdentity, schedule: tuple[str, ...]) -> list[dict[str, Any]]:
+        try:
+            return await self._graph.get_all(user, SHIFT_SCOPES, *schedule, "timesOff")
+        except GraphNotFound:  # a schedule without time off answers 404 in some tenants; nothing to compare
+            return []
 
     async def create_shift(self, user: UserIdentity, team_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return await self._graph.post(user, SHIFT_SCOPES, "teams", team_id, "schedule", "shifts", body=body)
@@ -156,11 +166,18 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _near(version: str, start: datetime, end: datetime) -> dict[str, str]:
+    day = timedelta(hours=24)
+    span = f"{version}/startDateTime ge {graph_time(start - day)} and {version}/endDateTime le {graph_time(end + day)}"
+    return {"$filter": span}
+
+
 def _busy(kind: str, item: dict[str, Any], part: str, user_id: str) -> Busy | None:
     shared = item.get(part)
     if item.get("userId") != user_id or not isinstance(shared, dict):
         return None
     try:
-        return Busy(kind, parse_graph_time(str(shared["startDateTime"])), parse_graph_time(str(shared["endDateTime"])))
+        start, end = parse_graph_time(str(shared["startDateTime"])), parse_graph_time(str(shared["endDateTime"]))
+        return Busy(kind, start, end, str(item.get("id") or ""))
     except (KeyError, ValueError):
         return None

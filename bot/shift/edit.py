@@ -17,6 +17,7 @@ from bot.auth.tokens import UserIdentity
 from bot.graph.client import GraphClient
 from bot.graph.errors import GraphNotFound
 from bot.shift import model as m
+from bot.shift.directory import Busy
 from bot.shift.timezones import parse_graph_time
 
 REPLACES = "replaces"  # form context: {"id", "lastModified", "start", "end"} of the shift as it was read
@@ -113,8 +114,14 @@ async def already_replaced(
     return all(current.get(k) == body.get(k) for k in ("userId", "schedulingGroupId"))
 
 
-def is_itself(kind: str, start: datetime, end: datetime, replaces: Any) -> bool:
-    """A busy time found for the member that is the shift being edited (as it was read): no overlap to ask about."""
-    if kind != "shift" or not isinstance(replaces, dict) or not replaces.get("start") or not replaces.get("end"):
+def is_itself(busy: Busy, replaces: Any) -> bool:
+    """A busy time found for the member that is the shift being edited, published or draft version: no overlap
+    to ask about. Known by its id; by the times it was read with when Graph gave no id."""
+    if busy.kind == "timeOff" or not isinstance(replaces, dict):
         return False
-    return (start, end) == (parse_graph_time(str(replaces["start"])), parse_graph_time(str(replaces["end"])))
+    if busy.item_id and replaces.get("id"):
+        return busy.item_id == str(replaces["id"])
+    if not replaces.get("start") or not replaces.get("end"):
+        return False
+    read = (parse_graph_time(str(replaces["start"])), parse_graph_time(str(replaces["end"])))
+    return (busy.start, busy.end) == read

@@ -374,7 +374,7 @@ class ShiftFlow(FormFlow):
         except GraphError as error:  # a check that could not be made does not stop the manager
             log.warning("overlap check failed status=%s request-id=%s", error.status, error.request_id)
             busy = []
-        busy = [b for b in busy if not edit.is_itself(b.kind, b.start, b.end, record.context.get(edit.REPLACES))]
+        busy = [b for b in busy if not edit.is_itself(b, record.context.get(edit.REPLACES))]
         checks += [
             {"kind": b.kind, "user": plan.user_id, "start": graph_time(b.start), "end": graph_time(b.end)} for b in busy
         ]

@@ -126,5 +126,5 @@ def check_text(check: dict[str, str], zone: str, names: dict[str, dict[str, str]
     start = parse_graph_time(check["start"]).astimezone(local)
     end = parse_graph_time(check["end"]).astimezone(local)
     when = f"{format_day(start.date(), lang)}, {time_range(start, end, zone, lang)}"
-    key = "shift.check_time_off" if kind == "timeOff" else "shift.check_shift"
+    key = {"timeOff": "shift.check_time_off", "draft": "shift.check_draft"}.get(str(kind), "shift.check_shift")
     return t(lang, key, member=member, when=when)
