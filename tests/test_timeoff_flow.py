@@ -234,6 +234,8 @@ def test_the_forms_of_a_part_of_a_day(lang: Lang, text: str, start: str, end: st
         ("fr", "Megan 24/12 au 26/12 12h Médecin", "J'ai trouvé une heure de fin (12h) mais pas d'heure de début."),
         ("en", "Megan 24/12 25:00 to 26:00 Doctor", "“25:00” is not a time I can read. Write it as 9:00, 9h30 or 2pm."),
         ("fr", "Megan 24/12 9:00-9:75 Médecin", "« 9:75 » n'est pas une heure que je sais lire."),
+        ("en", "Megan 24/12 to 26/12 9:00-13:00 Doctor", "I cannot tell which day “9:00-13:00” goes with. Put each"),
+        ("fr", "Megan 24/12 9h au 26/12 12h 14h Médecin", "Je ne sais pas à quel jour se rapporte « 14h »."),
         (
             "en",
             "Megan 24/12 13:00 to 9:00 Doctor",

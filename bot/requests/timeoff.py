@@ -52,6 +52,8 @@ i18n.register(
         "24/12 14:00 to 26/12 12:00.",
         "timeoff.bad_time": "“{text}” is not a time I can read. Write it as 9:00, 9h30 or 2pm.",
         "timeoff.not_after": "The end ({end}) is not after the start ({start}).",
+        "timeoff.misplaced_time": "I cannot tell which day “{text}” goes with. Put each time right after its day, "
+        "e.g. 24/12 9:00 to 13:00, or 24/12 14:00 to 26/12 12:00.",
         "timeoff.typed_as": "“{typed}”, read as {moment}",
         "timeoff.zone_gap": "{time} does not exist on {day} in {zone}: the clocks go forward then. Choose another "
         "time.",
@@ -93,6 +95,8 @@ i18n.register(
         "24/12 de 9h à 13h ou 24/12 14h au 26/12 12h.",
         "timeoff.bad_time": "« {text} » n'est pas une heure que je sais lire. Écrivez-la 9:00, 9h30 ou 14h.",
         "timeoff.not_after": "La fin ({end}) n'est pas après le début ({start}).",
+        "timeoff.misplaced_time": "Je ne sais pas à quel jour se rapporte « {text} ». Mettez chaque heure juste "
+        "après son jour, par ex. 24/12 de 9h à 13h, ou 24/12 14h au 26/12 12h.",
         "timeoff.typed_as": "« {typed} », compris comme {moment}",
         "timeoff.zone_gap": "{time} n'existe pas le {day} dans le fuseau {zone} : on avance l'heure ce jour-là. "
         "Choisissez une autre heure.",
@@ -143,6 +147,7 @@ class TimeOffCommand:
     start_time: str | None = None  # as typed, read by `span`
     end_time: str | None = None
     days_typed: int = 0
+    misplaced_time: str | None = None  # a time where none can go (e.g. after the last day): asked about, not guessed
 
     def add_day(self, typed: date) -> None:
         self.first = self.first or typed
@@ -199,7 +204,10 @@ def parse_command(args: str, today: date, lang: Lang, reasons: Sequence[Reason] 
         elif command.reason_words or _names_a_reason(tokens, index, reasons):
             command.reason_words.append(token)
         elif fold(token) not in _TIME_SEPARATORS and not command.take_time(token):
-            command.reason_words.append(token)
+            if command.misplaced_time is None and (looks_like_clock(token) or clock_range(token) is not None):
+                command.misplaced_time = token
+            else:
+                command.reason_words.append(token)
     command.words = [w for w in command.words if fold(w) not in _SEPARATORS]
     return command
 
@@ -240,6 +248,8 @@ def typed_days(command: TimeOffCommand, lang: Lang) -> tuple[date, date]:
 def span(command: TimeOffCommand, zone: ZoneInfo, lang: Lang) -> tuple[datetime, datetime]:
     """The UTC start and end: whole days, or from the start time on the first day to the end time on the last."""
     first, last = typed_days(command, lang)
+    if command.misplaced_time is not None:
+        raise Unusable(t(lang, "timeoff.misplaced_time", text=command.misplaced_time))
     if command.start_time is None and command.end_time is None:
         return whole_days(first, last, zone)
     if command.end_time is None:
