@@ -8,6 +8,8 @@ a value is built with `literal` (a `TextRun` in a `RichTextBlock`, which hosts s
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any, Final
 
 import microsoft_teams.cards.core as ac
@@ -105,6 +107,19 @@ def notice_card(lang: Lang, title: str, lines: list[str], request_id: str | None
 
 def help_card(lang: Lang, unknown_word: str | None = None, *, sign_out: bool = True) -> dict[str, Any]:
     """`sign_out`: offer /signout (not in dev mode, where there is no sign-in to end)."""
+    if unknown_word:
+        return _help_card(lang, unknown_word, sign_out=sign_out)
+    card: dict[str, Any] = json.loads(_plain_help_json(lang, sign_out))  # a fresh copy: callers may change theirs
+    return card
+
+
+@functools.cache
+def _plain_help_json(lang: Lang, sign_out: bool) -> str:
+    """The help card is the same for every /help in a language: built once (it was a third of a /help turn)."""
+    return json.dumps(_help_card(lang, None, sign_out=sign_out))
+
+
+def _help_card(lang: Lang, unknown_word: str | None, *, sign_out: bool) -> dict[str, Any]:
     body: list[ac.CardElement] = [heading(t(lang, "app.name"))]
     if unknown_word:
         body.append(paragraph(t(lang, "notice.unknown_command", word=unknown_word), color="Attention"))

@@ -93,3 +93,15 @@ def test_msrest_retry_policy_keeps_its_codes_with_constant_time_lookups() -> Non
     assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
     assert set(ClientRetryPolicy.safe_codes) == set(original)
     assert ClientRetryPolicy().policy.status_forcelist == [i for i in range(999) if i not in original]
+
+
+def test_the_help_card_is_built_once_per_language_but_each_caller_gets_its_own_copy() -> None:
+    from cards.common import help_card
+
+    first = help_card("en")
+    first["body"].clear()  # a caller changing its card
+    again = help_card("en")
+    assert again["body"] and again == help_card("en") and again is not help_card("en")
+    assert help_card("fr") != again
+    assert "zut" in str(help_card("en", "zut")) and "zut" not in str(help_card("en"))  # user text: never cached
+    assert "/signout" in str(help_card("en")) and "/signout" not in str(help_card("en", sign_out=False))

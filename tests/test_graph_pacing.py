@@ -93,6 +93,20 @@ async def test_a_429_on_a_team_holds_every_call_on_that_team_for_its_retry_after
     assert free - refused < 0.5
 
 
+async def test_a_refused_write_holds_the_teams_writes_but_not_its_reads(
+    client: GraphClient, sandbox: SandboxHandle
+) -> None:
+    await sandbox.inject(status=429, retryAfter=1, count=1, match=r"^DELETE ")
+    write = asyncio.create_task(delete_shift(client, 0))  # refused, then retried once the second is over
+    await asyncio.sleep(0.2)
+    await list_shifts(client)
+    await write
+    log = await sandbox.requests()
+    refused, retried = [e["receivedAt"] for e in log if e["method"] == "DELETE"]
+    [read] = [e["receivedAt"] for e in log if e["method"] == "GET"]
+    assert retried - refused >= 1.0 and read - refused < 0.5
+
+
 async def test_a_call_that_cannot_get_its_turn_before_the_deadline_is_not_sent(
     client: GraphClient, sandbox: SandboxHandle
 ) -> None:

@@ -7,8 +7,8 @@
   timeout or a reset may come after the write, so the outcome is unknown and only the caller can decide
   (look first, then send again).
 - Calls are paced per Graph resource (bot/graph/pacing.py): 4 writes per second on a team, 4 calls in flight on
-  a Bookings mailbox; a 429 on a team pauses every call on the team for its Retry-After. A call that could not
-  get a slot before its deadline is refused here, as a 429 that was never sent.
+  a Bookings mailbox; a 429 on a team pauses the team's writes (and its reads, after a refused read) for its
+  Retry-After. A call that could not get a slot before its deadline is refused here, as a 429 never sent.
 - @odata.nextLink is followed only to the configured Graph origin (the user's token goes nowhere else), and a
   collection cut short (paging cap, foreign link) says so: `Collection.complete` is False.
 - Logs carry the request id and client-request-id, never the token."""
@@ -234,7 +234,7 @@ class GraphClient:
             try:
                 return await self._attempt(method, url, user, scopes, scope, body, client_request_id)
             except GraphError as error:
-                self._note_throttling(scope, error)
+                self._note_throttling(method, scope, error)
                 wait = self._wait_before_retry(error, attempt, started, retryable)
                 if wait is None:
                     raise
@@ -249,11 +249,12 @@ class GraphClient:
                 )
                 await self._sleep(wait)
 
-    def _note_throttling(self, scope: Scope, error: GraphError) -> None:
-        """A 429 on a team: every call on that team waits out the Retry-After, not only this one."""
+    def _note_throttling(self, method: str, scope: Scope, error: GraphError) -> None:
+        """A 429 on a team: every write on that team (and every read, if a read was refused) waits out the
+        Retry-After, not only this call."""
         if error.status == 429 and scope.kind == "team" and error.code != PACED:
             wait = error.retry_after if error.retry_after is not None else self._retry.default_backoff
-            self._pacing.team(scope.resource_id).pause(wait)
+            self._pacing.team(scope.resource_id).pause(wait, reads=method in READS)
 
     @asynccontextmanager
     async def _slot(self, method: str, scope: Scope, client_request_id: str) -> AsyncIterator[None]:

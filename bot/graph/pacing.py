@@ -2,9 +2,10 @@
 
 - Teams and Shifts: "A maximum of 4 requests per second per app can be issued on a given team or channel"
   (NOTES.md §6). Every write under /teams/{id} takes a slot in that team's sliding second, and a 429 with
-  Retry-After on any call pauses the whole team, reads included, so that the calls in flight wait too instead of
-  being refused one by one. Reads are not counted: the current limits table gives reads their own, larger token
-  bucket (NOTES.md §6, QA), and counting them would cost every form about a second (docs/decisions.md).
+  Retry-After pauses the team's writes (and its reads too when a read was refused), so that the calls in flight
+  wait too instead of being refused one by one. Reads are not counted: the current limits table gives reads
+  their own, larger token bucket (NOTES.md §6, QA), and counting them would cost every form about a second
+  (docs/decisions.md).
 - Bookings: "four concurrent requests" per app and mailbox (NOTES.md §6): at most 4 calls in flight under
   /solutions/bookingBusinesses/{id}.
 
@@ -38,7 +39,8 @@ class TeamLimiter:
     clock: Callable[[], float] = time.monotonic
     _sent: deque[float] = field(default_factory=deque)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _resume_at: float = 0.0
+    _resume_at: float = 0.0  # writes wait for this
+    _reads_resume_at: float = 0.0
 
     async def acquire(self, within: float | None = None) -> bool:
         """Waits until one more request fits in the window and no Retry-After is running, and records it.
@@ -63,7 +65,7 @@ class TeamLimiter:
     async def wait_out_pause(self, within: float | None = None) -> bool:
         """For a call that is not counted (a read): waits only for a Retry-After that is running.
         False when that lasts longer than `within` seconds."""
-        wait = self._resume_at - self.clock()
+        wait = self._reads_resume_at - self.clock()
         if wait <= 0:
             return True
         if within is not None and wait > within:
@@ -83,9 +85,13 @@ class TeamLimiter:
         now = self.clock()
         return max(self._resume_at - now, self._window_wait(now), 0.0)
 
-    def pause(self, seconds: float) -> None:
-        """Graph said Retry-After: no request on this team before then."""
-        self._resume_at = max(self._resume_at, self.clock() + seconds)
+    def pause(self, seconds: float, *, reads: bool = True) -> None:
+        """Graph said Retry-After: no write on this team before then, and no read either when a read was refused
+        (a refused write says nothing about reads, which have their own, larger bucket)."""
+        until = self.clock() + seconds
+        self._resume_at = max(self._resume_at, until)
+        if reads:
+            self._reads_resume_at = max(self._reads_resume_at, until)
 
 
 class Pacing:
