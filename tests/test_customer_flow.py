@@ -100,6 +100,18 @@ async def test_the_seed_scenario_creates_exactly_the_seed_customer(desk: Desk) -
     desk.check_cards()
 
 
+async def test_staff_membership_is_read_once_for_a_while_not_at_every_form(desk: Desk) -> None:
+    def staff_reads(log: list[dict[str, Any]]) -> list[str]:
+        return sorted(r["path"] for r in log if r["path"].endswith("/customers") and r["query"] == {"$top": "1"})
+
+    await desk.say("/customer")
+    assert len(staff_reads(await desk.sandbox.requests())) == 2  # one per business
+    await desk.say("/customer")
+    choices = find_input_by_label(desk.card, "Bookings business")["choices"]
+    assert choices[1]["title"] == "Fabrikam Salon (you are not on its staff)"  # known without asking again
+    assert len(staff_reads(await desk.sandbox.requests())) == 2
+
+
 async def test_the_business_list_comes_from_graph_and_typed_values_survive_each_button(desk: Desk) -> None:
     await desk.say("/customer")
     business = find_input_by_label(desk.card, "Bookings business")
