@@ -11,6 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.graph.errors import GraphThrottled
+from bot.i18n import Lang
+from bot.requests.inbox import explain
 from sandbox.store import load_fixture
 from tests.conftest import BotFactory
 from tests.desk import Desk as BaseDesk
@@ -285,3 +288,20 @@ async def test_no_longer_pending_when_the_request_cannot_be_read_back(desk: Desk
     await desk.sandbox.inject(status=503, count=10, match=r"GET .*/offerShiftRequests")
     await desk.decide(OFFER_ID, "Approve")
     assert "This request is no longer pending." in desk.item_text(OFFER_ID)
+
+
+@pytest.mark.parametrize(
+    ("lang", "retry_after", "said"),
+    [
+        ("en", 1.0, "Microsoft 365 is busy. Nothing was decided. Try again in 1 second."),
+        ("en", 4.2, "Microsoft 365 is busy. Nothing was decided. Try again in 5 seconds."),  # rounded up
+        ("fr", 1.0, "Microsoft 365 est occupé. Rien n'a été décidé. Réessayez dans 1\u00a0seconde."),  # no-break
+        ("fr", 30.0, "Microsoft 365 est occupé. Rien n'a été décidé. Réessayez dans 30\u00a0secondes."),
+        ("fr", None, "Microsoft 365 est occupé. Rien n'a été décidé. Réessayez dans une minute."),
+    ],
+)
+def test_a_busy_graph_says_how_long_to_wait_with_the_right_plural(
+    lang: Lang, retry_after: float | None, said: str
+) -> None:
+    refused = GraphThrottled(status=429, code="TooManyRequests", retry_after=retry_after)
+    assert explain(refused, lang) == said
