@@ -160,3 +160,12 @@ async def test_a_turn_given_up_is_not_counted() -> None:
     assert not await limiter.acquire(within=0.05)  # the window is full: gave up, recorded nothing
     await asyncio.sleep(0.3)
     assert await limiter.acquire(within=0.0)
+
+
+async def test_a_retry_after_longer_than_the_wait_allowed_is_refused_at_once_not_after_waiting() -> None:
+    limiter = TeamLimiter(per_second=4, window=0.2)
+    limiter.pause(10.0)
+    started = time.monotonic()
+    assert not await limiter.acquire(within=1.0)
+    assert time.monotonic() - started < 0.1
+    assert 9.0 < limiter.ready_in() <= 10.0

@@ -44,7 +44,10 @@ class TeamLimiter:
 
     async def acquire(self, within: float | None = None) -> bool:
         """Waits until one more request fits in the window and no Retry-After is running, and records it.
-        False (nothing recorded) when that would take longer than `within` seconds."""
+        False (nothing recorded) when that would take longer than `within` seconds: at once when that is known
+        already (a Retry-After running longer), rather than after waiting `within` for nothing."""
+        if within is not None and self.ready_in() > within:
+            return False
         try:
             async with asyncio.timeout(within):
                 await self._take_slot()
