@@ -9,8 +9,8 @@
 - Bookings: "four concurrent requests" per app and mailbox (NOTES.md §6): at most 4 calls in flight under
   /solutions/bookingBusinesses/{id}.
 
-The shape follows python-telegram-bot's AIORateLimiter: one limiter per group (here: per team), an event that
-is cleared while a Retry-After runs and that every caller waits on, and the retry loop in the caller. The window
+The shape follows python-telegram-bot's AIORateLimiter: one limiter per group (here: per team), a time before
+which nobody on the team goes while a Retry-After runs, and the retry loop in the caller. The window
 is a sliding second with a small margin, because Graph counts requests when it receives them, not when we send
 them. The pace is per process: with several instances each keeps its own, and Graph's 429s (honoured team-wide)
 cover the rest (docs/decisions.md)."""
@@ -58,10 +58,9 @@ class TeamLimiter:
     async def _take_slot(self) -> None:
         async with self._lock:  # one waiter at a time keeps the order of requests
             while True:
-                now = self.clock()
-                wait = max(self._resume_at - now, self._window_wait(now))
+                wait = self.ready_in()
                 if wait <= 0:
-                    self._sent.append(now)
+                    self._sent.append(self.clock())
                     return
                 await asyncio.sleep(wait)
 
