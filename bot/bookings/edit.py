@@ -12,7 +12,7 @@ from bot.bookings import strings  # noqa: F401  (registers the messages)
 from bot.bookings.directory import BookingsDirectory
 from bot.bookings.model import KIND_EDIT
 from bot.bookings.turns import ids_of, stale
-from bot.customer.flow import CONFIRM_DUPLICATE, CustomerFlow, field_message, graph_field
+from bot.customer.flow import CustomerFlow, field_message, graph_field
 from bot.customer.model import (
     ADDRESS_TEXT_FIELDS,
     ADDRESSES,
@@ -116,19 +116,13 @@ class CustomerEditFlow(CustomerFlow):
         email = payload.email.casefold()
         if not email or email == str(record.context.get("originalEmail") or "").casefold():
             return None
-        duplicate_key = [payload.business_id, email]
-        if record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key:
+        if self._duplicate_confirmed(record, payload):
             return None
         existing, _ = await self._same_email(turn, payload)
         others = [c for c in existing if str(c.get("id")) != str(record.context["customerId"])]
         if not others:
             return None
-        record.context["duplicate_of"] = duplicate_key
-        await self.forms.save(record)
-        names = ", ".join(sorted({str(c.get("displayName") or "?") for c in others}))
-        business = self._business_name(record, payload.business_id)
-        text = t(turn.lang, "bookings.duplicate_email", business=business, email=payload.email, names=names)
-        return FormView(banner=text, banner_color="Warning", mode=CONFIRM_DUPLICATE)
+        return await self._warn_duplicate(record, payload, others, turn.lang, "bookings.duplicate_email")
 
     async def find_existing(self, turn: Turn, record: FormRecord, payload: NewCustomer) -> dict[str, Any] | None:
         """After a Save whose answer was lost: the customer as Graph has it, if it already holds these values

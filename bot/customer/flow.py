@@ -166,16 +166,12 @@ class CustomerFlow(FormFlow):
             found = await self.find_existing(turn, record, payload)
             if found is not None:
                 return found
-        duplicate_key = [payload.business_id, payload.email.casefold()]
-        # "Create anyway" only covers the business and email the warning was about.
-        if not (record.context.get("confirmed") and record.context.get("duplicate_of") == duplicate_key):
+        if not self._duplicate_confirmed(record, payload):
             existing, complete = await self._same_email(turn, payload)
             if existing or not complete:
-                record.context["duplicate_of"] = duplicate_key
                 # Customers the manager chose to duplicate: never taken for what this form created.
                 record.context["known_ids"] = [str(c.get("id")) for c in existing]
-                await self.forms.save(record)
-                return self._duplicate_view(record, payload, existing, turn.lang)
+                return await self._warn_duplicate(record, payload, existing, turn.lang)
         created = await self.services.graph.post(
             turn.user, CUSTOMER_SCOPES, *BUSINESSES_PATH, payload.business_id, "customers", body=customer_body(payload)
         )
@@ -213,12 +209,30 @@ class CustomerFlow(FormFlow):
         same = [c for c in found.items if str(c.get("emailAddress") or "").casefold() == wanted]
         return same, found.complete
 
-    def _duplicate_view(
-        self, record: FormRecord, payload: NewCustomer, existing: list[dict[str, Any]], lang: Lang
+    @staticmethod
+    def _duplicate_key(payload: NewCustomer) -> list[str]:
+        return [payload.business_id, payload.email.casefold()]
+
+    def _duplicate_confirmed(self, record: FormRecord, payload: NewCustomer) -> bool:
+        """ "Create anyway" (or "Save anyway") only covers the business and email the warning was about."""
+        covered = record.context.get("duplicate_of") == self._duplicate_key(payload)
+        return covered and bool(record.context.get("confirmed"))
+
+    async def _warn_duplicate(
+        self,
+        record: FormRecord,
+        payload: NewCustomer,
+        existing: list[dict[str, Any]],
+        lang: Lang,
+        key: str | None = None,
     ) -> FormView:
+        """Remembers what the warning is about (see `_duplicate_confirmed`) and says it. `key`: the message, with
+        {business}, {email} and {names}; by default the create form's."""
+        record.context["duplicate_of"] = self._duplicate_key(payload)
+        await self.forms.save(record)
         names = ", ".join(sorted({str(c.get("displayName") or "?") for c in existing}))
         business = self._business_name(record, payload.business_id)
-        key = "customer.duplicate" if existing else "customer.duplicate_unchecked"
+        key = key or ("customer.duplicate" if existing else "customer.duplicate_unchecked")
         text = t(lang, key, business=business, email=payload.email, names=names)
         return FormView(banner=text, banner_color="Warning", mode=CONFIRM_DUPLICATE)
 
